@@ -1,0 +1,1 @@
+"""Extract: read source systems (files, APIs) into canonical records. Never writes the warehouse."""

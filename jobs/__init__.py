@@ -1,0 +1,1 @@
+"""Transform, validate, match, publish and schedule: the only writer of the warehouse."""
