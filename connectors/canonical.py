@@ -168,14 +168,14 @@ class LedgerLine(Lineage, table=True):
     document_number: str
     line_item: int
     document_type: str | None = None
-    posting_date: dt.date
+    posting_date: dt.date | None = Field(default=None, description="None when unreadable: a defect")
     document_date: dt.date | None = None
     entry_timestamp: dt.datetime | None = _tstz()
     gl_account: str
     account_type: str = Field(description="S ledger, D customer, K vendor")
     customer: str | None = None
     vendor: str | None = None
-    amount: Decimal = _amount(description="signed, document currency; credits negative")
+    amount: Decimal | None = _amount(nullable=True, description="signed, document currency; credits negative; None when unreadable")
     currency: str
     amount_local: Decimal | None = _amount(nullable=True)
     local_currency: str | None = None

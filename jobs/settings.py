@@ -19,15 +19,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from connectors.canonical import Cause, Workflow
 
+# Rule kinds in their default order of confidence. Amount and FX tolerances apply inside each
+# rule (a reference match within tolerance is recorded as rule "amount_tolerance").
 RULES = (
+    "payout_net_of_fees",
     "exact_reference",
     "reference_in_text",
-    "payout_net_of_fees",
     "batch_payment",
     "three_way_po",
     "intercompany_pair",
     "fuzzy_name",
-    "amount_tolerance",
 )
 
 

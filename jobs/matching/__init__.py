@@ -1,0 +1,1 @@
+"""Matching: SQL steps built by pure functions (``*_sql`` modules), executed in one place (``run``)."""

@@ -1,0 +1,71 @@
+"""Records set aside before any rule runs: source-system defects and duplicate submissions.
+
+A record failing a critical check must never reach a match group (SPEC §2 step 3); the extra
+copy of a duplicate must not steal the original's counterpart.
+"""
+
+from __future__ import annotations
+
+from jobs.matching.steps import Step
+
+
+def defect_steps() -> list[Step]:
+    """Critical checks on each input; the validation layer adds its own failures to recon__defect."""
+    return [
+        Step("defects", """
+            CREATE OR REPLACE TEMP TABLE recon__defect AS
+            SELECT record_id, 'erp' AS source_system, 'amount is missing or unreadable' AS detail
+              FROM recon__erp WHERE amount IS NULL
+            UNION ALL
+            SELECT record_id, 'erp', 'currency ' || coalesce(currency, '(empty)') || ' is not ISO 4217'
+              FROM recon__erp WHERE currency IS NULL OR currency NOT IN (SELECT code FROM recon__iso)
+            UNION ALL
+            SELECT record_id, 'erp', 'posting date ' || coalesce(CAST(event_date AS VARCHAR), '(empty)')
+                   || ' is impossible'
+              FROM recon__erp WHERE event_date IS NULL OR event_date < DATE '1990-01-01'
+                                 OR event_date > CAST($as_of AS DATE) + INTERVAL 366 DAY
+            UNION ALL
+            SELECT record_id, 'erp', 'journal document does not balance: lines sum to '
+                   || CAST(doc_sum AS VARCHAR)
+              FROM (SELECT record_id,
+                           sum(amount_local) OVER (PARTITION BY entity, fiscal_year, document_number)
+                             AS doc_sum,
+                           count(*) FILTER (WHERE amount_local IS NULL)
+                             OVER (PARTITION BY entity, fiscal_year, document_number) AS unreadable
+                    FROM recon__erp)
+              WHERE unreadable = 0 AND doc_sum <> 0
+            UNION ALL
+            SELECT record_id, 'bank', 'currency ' || coalesce(currency, '(empty)') || ' is not ISO 4217'
+              FROM recon__bank WHERE currency IS NULL OR currency NOT IN (SELECT code FROM recon__iso)
+            UNION ALL
+            SELECT record_id, 'billing', 'currency ' || coalesce(currency, '(empty)') || ' is not ISO 4217'
+              FROM recon__billing WHERE currency IS NULL OR currency NOT IN (SELECT code FROM recon__iso)
+            UNION ALL
+            SELECT record_id, 'procurement', 'currency ' || coalesce(currency, '(empty)')
+                   || ' is not ISO 4217'
+              FROM recon__sinv WHERE currency IS NULL OR currency NOT IN (SELECT code FROM recon__iso)
+            UNION ALL
+            SELECT record_id, source_system, detail FROM recon__validation_failure
+            """),
+        Step("duplicates", """
+            CREATE OR REPLACE TEMP TABLE recon__duplicate AS
+            SELECT record_id, original_id FROM (
+                SELECT record_id, first_value(record_id) OVER w AS original_id,
+                       row_number() OVER w AS copy
+                FROM recon__erp
+                WHERE ref IS NOT NULL AND amount IS NOT NULL
+                  AND record_id NOT IN (SELECT record_id FROM recon__defect)
+                WINDOW w AS (PARTITION BY entity, gl_account, account_type, ref, amount, event_date
+                             ORDER BY document_number, record_id))
+            WHERE copy > 1
+            UNION ALL
+            SELECT record_id, original_id FROM (
+                SELECT record_id, first_value(record_id) OVER w AS original_id,
+                       row_number() OVER w AS copy
+                FROM recon__sinv WHERE ref IS NOT NULL
+                WINDOW w AS (PARTITION BY supplier_id, ref ORDER BY created_at, source_ref))
+            WHERE copy > 1"""),
+        Step("set aside", """
+            INSERT INTO recon__claimed
+            SELECT record_id FROM recon__defect UNION SELECT record_id FROM recon__duplicate"""),
+    ]

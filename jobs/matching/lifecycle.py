@@ -1,0 +1,74 @@
+"""Results across runs: current match groups, and exceptions that live from run to run.
+
+An exception keeps its first-seen date; a timing difference that outlives its window becomes a
+missing counterpart with the same id; when its record is matched it closes itself, recording the
+match that resolved it (SPEC §5.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+SAVE_GROUPS = """
+    INSERT INTO match_group BY NAME
+    SELECT match_id, $run_id AS run_id, any_value(workflow) AS workflow, any_value(rule) AS rule,
+           min(confidence) AS confidence,
+           CASE WHEN count(DISTINCT currency) = 1 THEN any_value(currency) END AS currency,
+           sum(amount) FILTER (WHERE side = 'left') AS amount,
+           count(DISTINCT strftime(event_date, '%Y-%m')) > 1 AS cutoff_flag,
+           date_diff('day', min(event_date), max(event_date)) AS latency_days,
+           $now AS matched_at
+    FROM recon__groups GROUP BY match_id"""
+
+SAVE_MEMBERS = """
+    INSERT INTO match_member BY NAME
+    SELECT match_id, record_id, side, source_system, source_ref, amount, event_date
+    FROM recon__groups"""
+
+CLOSE_RESOLVED = """
+    UPDATE exception SET status = 'auto_resolved', resolved_at = $as_of,
+           resolved_by_match = (SELECT g.match_id FROM recon__groups g
+                                WHERE g.record_id = exception.record_id LIMIT 1)
+    WHERE status = 'open' AND exception_id NOT IN (SELECT exception_id FROM recon__exc_now)"""
+
+UPSERT_OPEN = """
+    INSERT INTO exception BY NAME
+    SELECT n.exception_id, n.workflow, n.cause, n.sub_cause, 'open' AS status, n.entity,
+           n.source_system, n.source_ref, n.record_id, o.source_system AS counterpart_system,
+           o.source_ref AS counterpart_ref, n.other_id AS counterpart_record_id, n.currency,
+           n.amount, n.difference, n.event_date,
+           least(coalesce(n.event_date, $as_of), $as_of) AS first_seen, $as_of AS last_seen,
+           n.correlation_id, n.detail,
+           to_json(c.refs) AS candidates
+    FROM recon__exc_now n LEFT JOIN recon__records o ON o.record_id = n.other_id
+    LEFT JOIN (SELECT n2.record_id, list(r.source_system || ':' || r.source_ref ORDER BY k) AS refs
+               FROM recon__exc_now n2, unnest(n2.candidates) WITH ORDINALITY AS u(cand, k)
+               JOIN recon__records r ON r.record_id = u.cand
+               GROUP BY n2.record_id) c ON c.record_id = n.record_id
+    ON CONFLICT (exception_id) DO UPDATE SET
+        cause = excluded.cause, sub_cause = excluded.sub_cause, status = 'open',
+        entity = excluded.entity, counterpart_system = excluded.counterpart_system,
+        counterpart_ref = excluded.counterpart_ref,
+        counterpart_record_id = excluded.counterpart_record_id, amount = excluded.amount,
+        difference = excluded.difference, last_seen = excluded.last_seen,
+        resolved_at = NULL, resolved_by_match = NULL, detail = excluded.detail,
+        candidates = excluded.candidates"""
+
+
+def persist(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> None:
+    """Store this run's groups and merge its exceptions into the long-lived exception table."""
+    params = {"run_id": run_id, "as_of": as_of, "now": dt.datetime.now(dt.UTC)}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM match_member")
+        con.execute("DELETE FROM match_group")
+        con.execute(SAVE_GROUPS, {k: params[k] for k in ("run_id", "now")})
+        con.execute(SAVE_MEMBERS)
+        con.execute(CLOSE_RESOLVED, {"as_of": as_of})
+        con.execute(UPSERT_OPEN, {"as_of": as_of})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

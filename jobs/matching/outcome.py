@@ -1,0 +1,53 @@
+"""Turning identified pairs into matches or disputes, the same way for every rule.
+
+A rule yields pairs whose sides it identified (same reference, same PO...). If the amounts agree
+within tolerance the pair is a match; otherwise it is a dispute with a cause, and both records
+become exceptions that name each other (SPEC §5.3).
+"""
+
+from __future__ import annotations
+
+from jobs.matching.steps import Step
+
+# Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
+# l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
+TOLERANCE = "($tol_abs + $tol_rel * abs(r_cmp))"
+
+SUB_CAUSE = f"""CASE
+    WHEN l_charges IS NOT NULL AND abs(abs(r_cmp) - abs(l_amt) - abs(l_charges)) <= $tol_abs
+         THEN 'bank_fee'
+    WHEN l_foreign THEN 'fx_difference'
+    WHEN abs(l_amt) < abs(r_cmp) AND abs(r_cmp) - abs(l_amt) <= 50
+         AND abs(l_amt) >= 0.97 * abs(r_cmp) THEN 'bank_fee'
+    WHEN sign(l_amt) = sign(r_cmp) AND abs(l_amt) < abs(r_cmp) THEN 'partial_payment'
+    WHEN sign(l_amt) = sign(r_cmp) AND abs(l_amt) > abs(r_cmp) THEN 'overpayment'
+    ELSE 'other' END"""
+
+
+def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
+                 mismatch_cause: str = "amount_variance", mismatch_sub: str | None = SUB_CAUSE,
+                 agree: str | None = None, agree_cause: str = "mapping_error") -> list[Step]:
+    """Matches and disputes from a pair table; ``agree`` is an extra SQL condition to match."""
+    within = f"abs(l_amt - r_cmp) <= {TOLERANCE}"
+    ok = f"({within}) AND ({agree or 'TRUE'})"
+    sub = mismatch_sub or "NULL"
+    tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
+    return [
+        Step(f"{rule}: matches", f"""
+            INSERT INTO recon__m
+            SELECT 'g:' || l_id, '{workflow}',
+                   CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
+                   CASE WHEN l_amt = r_cmp THEN {confidence} ELSE {confidence} - 0.05 END,
+                   id, side
+            FROM {pairs}, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)
+            WHERE {ok}"""),
+        Step(f"{rule}: disputes", f"""
+            INSERT INTO recon__d
+            SELECT 'g:' || l_id, '{workflow}',
+                   CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,
+                   CASE WHEN ({agree or 'TRUE'}) AND '{mismatch_cause}' = 'amount_variance'
+                        THEN {sub} END,
+                   id, other, l_amt - r_cmp
+            FROM {pairs}, LATERAL (VALUES (l_id, r_id), (r_id, l_id)) v(id, other)
+            WHERE NOT ({ok})"""),
+    ]

@@ -1,0 +1,179 @@
+"""bank_to_ledger rules: bank statement lines against ERP lines on the bank account's GL account.
+
+Also the Stripe payout rule, because a payout is found through the bank line that received it.
+"""
+
+from __future__ import annotations
+
+from jobs.matching.outcome import pair_outcome
+from jobs.matching.steps import Step, claim, unclaimed
+
+WF = "bank_to_ledger"
+MAX_GRAM_TOKENS = 4
+
+_PAIR_COLS = """b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
+                b.currency, b.charges_amount AS l_charges,
+                coalesce(b.instructed_currency <> b.currency, FALSE) AS l_foreign"""
+
+_SAME_ACCOUNT = """e.on_bank_gl AND e.entity = b.entity AND e.gl_account = b.gl_account
+                   AND e.currency = b.currency AND e.amount IS NOT NULL"""
+
+
+def _unique_pairs(name: str, body: str) -> Step:
+    """Keep only pairs where each side has exactly one candidate: never guess between two."""
+    return Step(name, f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT * FROM ({body})
+        QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1""")
+
+
+def grams_step() -> Step:
+    """Every run of 1..4 consecutive tokens of the remittance text, joined without separators,
+    so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711."""
+    return Step("remittance grams", f"""
+        CREATE OR REPLACE TEMP TABLE recon__grams AS
+        WITH t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
+                                                  x -> x <> '') AS toks
+                   FROM recon__bank WHERE text <> '' AND {unclaimed('recon__bank')}),
+             p AS (SELECT record_id, toks, unnest(range(1, len(toks) + 1)) AS i FROM t)
+        SELECT DISTINCT record_id, array_to_string(toks[i:i + k - 1], '') AS gram
+        FROM p, range(1, {MAX_GRAM_TOKENS} + 1) r(k)
+        WHERE i + k - 1 <= len(toks) AND length(array_to_string(toks[i:i + k - 1], '')) >= 5""")
+
+
+def payout_steps(conf: float) -> list[Step]:
+    """A Stripe payout, the bank credit that names it, and the ERP bank line booked for it."""
+    return [
+        Step("payout candidates", f"""
+            CREATE OR REPLACE TEMP TABLE recon__payout AS
+            SELECT p.record_id AS p_id, b.record_id AS b_id, e.record_id AS e_id,
+                   p.amount AS p_amt, b.amount AS b_amt, e.amount AS e_amt
+            FROM recon__billing p
+            JOIN recon__bank b ON b.currency = p.currency AND {unclaimed('b')}
+                 AND (b.ref = p.ref OR EXISTS (SELECT 1 FROM recon__grams g
+                                               WHERE g.record_id = b.record_id AND g.gram = p.ref))
+            LEFT JOIN recon__erp e ON e.on_bank_gl AND e.entity = b.entity
+                 AND e.gl_account = b.gl_account AND (e.ref = p.ref OR e.ref2 = p.ref)
+                 AND {unclaimed('e')}
+            WHERE p.kind = 'payout' AND {unclaimed('p')}
+            QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        Step("payout: matches", f"""
+            INSERT INTO recon__m
+            SELECT 'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, id, side
+            FROM recon__payout, LATERAL (VALUES (p_id, 'left'), (b_id, 'right'), (e_id, 'right')) v(id, side)
+            WHERE id IS NOT NULL AND abs(p_amt - b_amt) <= $tol_abs
+              AND (e_id IS NULL OR abs(e_amt - b_amt) <= $tol_abs)"""),
+        Step("payout: disputes", """
+            INSERT INTO recon__d
+            SELECT 'g:' || p_id, 'billing_to_ledger', 'amount_variance',
+                   CASE WHEN b_amt < p_amt THEN 'bank_fee' ELSE 'other' END, id, other, b_amt - p_amt
+            FROM recon__payout,
+                 LATERAL (VALUES (p_id, b_id), (b_id, p_id), (e_id, b_id)) v(id, other)
+            WHERE id IS NOT NULL AND NOT (abs(p_amt - b_amt) <= $tol_abs
+                  AND (e_id IS NULL OR abs(e_amt - b_amt) <= $tol_abs))"""),
+        Step("claim payouts", """
+            INSERT INTO recon__claimed
+            SELECT DISTINCT unnest([p_id, b_id, e_id]) FROM recon__payout"""),
+        Step("drop nulls from claims", "DELETE FROM recon__claimed WHERE record_id IS NULL"),
+    ]
+
+
+def exact_reference_steps(conf: float) -> list[Step]:
+    body = f"""SELECT {_PAIR_COLS} FROM recon__bank b JOIN recon__erp e
+               ON {_SAME_ACCOUNT} AND (e.ref = b.ref OR e.ref2 = b.ref)
+               WHERE b.ref IS NOT NULL AND {unclaimed('b')} AND {unclaimed('e')}"""
+    return [_unique_pairs("recon__p_exact", body),
+            *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
+            claim("recon__p_exact", "unnest([l_id, r_id])")]
+
+
+def _text_candidates() -> str:
+    return f"""SELECT DISTINCT {_PAIR_COLS}
+               FROM recon__grams g JOIN recon__bank b ON b.record_id = g.record_id
+               JOIN recon__erp e ON {_SAME_ACCOUNT} AND (e.ref = g.gram OR e.ref2 = g.gram)
+               WHERE {unclaimed('b')} AND {unclaimed('e')}"""
+
+
+def reference_in_text_steps(conf: float) -> list[Step]:
+    return [_unique_pairs("recon__p_text", _text_candidates()),
+            *pair_outcome("recon__p_text", WF, "reference_in_text", conf),
+            claim("recon__p_text", "unnest([l_id, r_id])")]
+
+
+def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
+    """One bank line whose remittance names several ERP items that sum to its amount."""
+    return [
+        Step("batch candidates", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_batch AS
+            SELECT * FROM ({_text_candidates()})
+            QUALIFY count(*) OVER (PARTITION BY r_id) = 1
+                AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
+                AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs"""),
+        Step("batch: matches", f"""
+            INSERT INTO recon__m
+            SELECT DISTINCT 'g:' || l_id, '{WF}', 'batch_payment', {conf}, id, side
+            FROM recon__p_batch, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)"""),
+        claim("recon__p_batch", "unnest([l_id, r_id])"),
+    ]
+
+
+def fuzzy_name_steps(conf: float) -> list[Step]:
+    """Same amount, dates within the window, counterparty names alike; the best candidate only,
+    and only when it is clearly the best for both sides. Ties stay exceptions with candidates."""
+    return [
+        Step("fuzzy candidates", f"""
+            CREATE OR REPLACE TEMP TABLE recon__fuzzy_c AS
+            SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
+                   name_score(b.name, e.name) AS score
+            FROM recon__bank b JOIN recon__erp e ON {_SAME_ACCOUNT} AND e.amount = b.amount
+                 AND abs(date_diff('day', b.event_date, e.event_date)) <= $window
+            WHERE {unclaimed('b')} AND {unclaimed('e')}"""),
+        Step("fuzzy ambiguous", """
+            CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
+            SELECT l_id AS record_id, list(r_id ORDER BY score DESC) AS candidates
+            FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY l_id HAVING count(*) > 1
+            UNION ALL
+            SELECT r_id, list(l_id ORDER BY score DESC)
+            FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY r_id HAVING count(*) > 1"""),
+        Step("fuzzy pairs", """
+            CREATE OR REPLACE TEMP TABLE recon__p_fuzzy AS
+            SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
+              AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
+              AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
+        Step("fuzzy: matches", f"""
+            INSERT INTO recon__m
+            SELECT 'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), id, side
+            FROM recon__p_fuzzy, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)"""),
+        claim("recon__p_fuzzy", "unnest([l_id, r_id])"),
+    ]
+
+
+def unmapped_account_steps() -> list[Step]:
+    """Statement lines of an account missing from bank_accounts.csv: a mapping error, with the
+    ERP line that carries their reference when one exists."""
+    return [
+        Step("unmapped account pairs", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_unmapped AS
+            SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount - e.amount AS diff
+            FROM recon__bank b
+            JOIN recon__erp e ON NOT e.on_bank_gl AND e.account_type = 'S'
+                 AND e.currency = b.currency AND e.amount IS NOT NULL
+                 AND (e.ref = b.ref OR e.ref IN (SELECT gram FROM recon__grams g
+                                                 WHERE g.record_id = b.record_id))
+            WHERE b.unmapped_account AND {unclaimed('b')} AND {unclaimed('e')}
+            QUALIFY count(*) OVER (PARTITION BY b.record_id) = 1
+                AND count(*) OVER (PARTITION BY e.record_id) = 1"""),
+        Step("unmapped account disputes", f"""
+            INSERT INTO recon__d
+            SELECT 'g:' || b.record_id, '{WF}', 'mapping_error', NULL, b.record_id, p.r_id, p.diff
+            FROM recon__bank b LEFT JOIN recon__p_unmapped p ON p.l_id = b.record_id
+            WHERE b.unmapped_account AND {unclaimed('b')}
+            UNION ALL
+            SELECT 'g:' || l_id, '{WF}', 'mapping_error', NULL, r_id, l_id, -diff
+            FROM recon__p_unmapped"""),
+        Step("claim unmapped", f"""
+            INSERT INTO recon__claimed
+            SELECT record_id FROM recon__bank b WHERE b.unmapped_account AND {unclaimed('b')}
+            UNION SELECT r_id FROM recon__p_unmapped"""),
+    ]

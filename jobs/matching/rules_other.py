@@ -1,0 +1,124 @@
+"""billing_to_ledger, procure_to_pay and intercompany rules (bank_to_ledger is in rules_bank)."""
+
+from __future__ import annotations
+
+from jobs.matching.outcome import pair_outcome
+from jobs.matching.steps import Step, claim, unclaimed
+
+
+def charge_invoice_steps(conf: float) -> list[Step]:
+    """Stripe charge or refund ↔ the ERP customer line carrying its invoice number. The customer
+    must agree with master data (customers.csv), else both sides are a mapping error."""
+    body = f"""SELECT c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
+                      -e.amount AS r_cmp, c.currency, NULL::DECIMAL(18,4) AS l_charges,
+                      FALSE AS l_foreign, c.erp_customer, e.customer
+               FROM recon__billing c JOIN recon__erp e ON e.account_type = 'D'
+                    AND (e.ref = c.invoice_ref OR e.ref2 = c.invoice_ref)
+                    AND e.currency = c.currency AND e.amount IS NOT NULL
+               WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
+                 AND {unclaimed('c')} AND {unclaimed('e')}"""
+    return [
+        Step("recon__p_charge", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_charge AS SELECT * FROM ({body})
+            QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
+        *pair_outcome("recon__p_charge", "billing_to_ledger", "exact_reference", conf,
+                      agree="erp_customer IS NOT NULL AND erp_customer = customer"),
+        claim("recon__p_charge", "unnest([l_id, r_id])"),
+    ]
+
+
+def intercompany_steps(conf: float) -> list[Step]:
+    """Receivable of entity A ↔ payable of entity B with the same reference, after FX at A's
+    posting date (fx_rates, either direction); beyond the rate band it is an imbalance."""
+    return [
+        Step("fx both ways", """
+            CREATE OR REPLACE TEMP TABLE recon__fx AS
+            SELECT date, from_currency, to_currency, rate FROM fx_rate
+            UNION ALL SELECT date, to_currency, from_currency, 1 / rate FROM fx_rate
+            UNION ALL SELECT DISTINCT date, from_currency, from_currency, 1 FROM fx_rate"""),
+        Step("recon__p_ic", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_ic AS
+            SELECT a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
+                   CASE WHEN a.currency = b.currency THEN a.amount
+                        ELSE round(a.amount * f.rate, 4) END AS a_conv
+            FROM recon__erp a
+            JOIN recon__erp b ON b.entity = a.trading_partner AND a.entity = b.trading_partner
+                 AND b.ref = a.ref AND b.amount < 0 AND {unclaimed('b')}
+            ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
+                 AND f.to_currency = b.currency AND a.event_date >= f.date
+            WHERE a.trading_partner IS NOT NULL AND a.amount > 0 AND a.ref IS NOT NULL
+              AND {unclaimed('a')}
+            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        Step("intercompany: matches", f"""
+            INSERT INTO recon__m
+            SELECT 'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, id, side
+            FROM recon__p_ic, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)
+            WHERE a_conv IS NOT NULL
+              AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))"""),
+        Step("intercompany: disputes", """
+            INSERT INTO recon__d
+            SELECT 'g:' || l_id, 'intercompany', 'intercompany_imbalance', NULL, id, other,
+                   a_conv + b_amt
+            FROM recon__p_ic, LATERAL (VALUES (l_id, r_id), (r_id, l_id)) v(id, other)
+            WHERE a_conv IS NULL
+               OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))"""),
+        claim("recon__p_ic", "unnest([l_id, r_id])"),
+    ]
+
+
+def three_way_steps(conf: float) -> list[Step]:
+    """Latest PO version + receipts + supplier invoice ↔ the ERP vendor line for that PO.
+
+    Precedence of disagreements (SPEC §5.3): vendor not mapped → mapping_error; the ERP amount
+    equals an older PO version while the invoice agrees with the latest → po_change_not_synced;
+    otherwise → amount_variance.
+    """
+    return [
+        Step("recon__chain", f"""
+            CREATE OR REPLACE TEMP TABLE recon__chain AS
+            WITH inv AS (SELECT * FROM recon__sinv s WHERE s.po IS NOT NULL AND {unclaimed('s')}
+                         QUALIFY count(*) OVER (PARTITION BY s.po) = 1),
+                 erp AS (SELECT * FROM recon__erp e WHERE e.account_type = 'K' AND e.po IS NOT NULL
+                           AND e.amount IS NOT NULL AND {unclaimed('e')}
+                         QUALIFY count(*) OVER (PARTITION BY e.po) = 1),
+                 po AS (SELECT * FROM recon__po_all WHERE latest)
+            SELECT inv.po, po.record_id AS po_id, inv.record_id AS inv_id, erp.record_id AS erp_id,
+                   po.amount AS po_total, inv.amount AS inv_total, -erp.amount AS erp_total,
+                   inv.erp_vendor IS NOT NULL AND inv.erp_vendor = erp.vendor AS vendor_ok,
+                   EXISTS (SELECT 1 FROM recon__po_all o WHERE o.po = inv.po AND NOT o.latest
+                           AND abs(o.amount + erp.amount) <= $tol_abs) AS erp_has_old_version,
+                   (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts
+            FROM inv JOIN erp ON erp.po = inv.po AND erp.currency = inv.currency
+            LEFT JOIN po ON po.po = inv.po"""),
+        Step("recon__chain_outcome", """
+            CREATE OR REPLACE TEMP TABLE recon__chain_outcome AS
+            SELECT *, CASE
+                WHEN NOT vendor_ok THEN 'mapping_error'
+                WHEN abs(inv_total - erp_total) <= $tol_abs AND po_id IS NOT NULL
+                     AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
+                     AND len(coalesce(receipts, [])) > 0 THEN 'match'
+                WHEN erp_has_old_version AND po_id IS NOT NULL
+                     AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
+                     THEN 'po_change_not_synced'
+                WHEN abs(inv_total - erp_total) > $tol_abs THEN 'amount_variance'
+                ELSE 'wait' END AS outcome,
+                list_filter([po_id, inv_id, erp_id] || coalesce(receipts, []), x -> x IS NOT NULL)
+                  AS members
+            FROM recon__chain"""),
+        Step("three-way: matches", f"""
+            INSERT INTO recon__m
+            SELECT 'g:' || inv_id, 'procure_to_pay', 'three_way_po', {conf}, m,
+                   CASE WHEN m = erp_id THEN 'right' ELSE 'left' END
+            FROM (SELECT *, unnest(members) AS m FROM recon__chain_outcome WHERE outcome = 'match')"""),
+        Step("three-way: disputes", """
+            INSERT INTO recon__d
+            SELECT 'g:' || inv_id, 'procure_to_pay', outcome,
+                   CASE WHEN outcome = 'amount_variance' THEN 'other' END, m,
+                   CASE WHEN m = erp_id THEN inv_id ELSE erp_id END, inv_total - erp_total
+            FROM (SELECT *, unnest(members) AS m FROM recon__chain_outcome
+                  WHERE outcome NOT IN ('match', 'wait'))"""),
+        Step("claim chains", """
+            INSERT INTO recon__claimed
+            SELECT unnest(members) FROM recon__chain_outcome WHERE outcome <> 'wait'"""),
+    ]

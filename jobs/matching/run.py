@@ -1,0 +1,128 @@
+"""The one place matching SQL runs: steps in order, each timed, failures re-raised with the
+step's name and SQL so "why is this an exception" can be traced step by step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+from rapidfuzz import fuzz, utils
+
+from connectors.canonical import Cause
+from jobs.currencies import iso_codes
+from jobs.matching import rules_bank, rules_other
+from jobs.matching.defects import defect_steps
+from jobs.matching.prepare import prepare_steps
+from jobs.matching.results import result_steps, rule_tables
+from jobs.matching.steps import Step
+from jobs.settings import Settings
+
+CONFIDENCE = {"payout_net_of_fees": 0.99, "exact_reference": 1.0, "reference_in_text": 0.95,
+              "batch_payment": 0.9, "three_way_po": 0.97, "intercompany_pair": 0.95,
+              "fuzzy_name": 0.85}
+
+
+class StepFailed(RuntimeError):
+    def __init__(self, step: Step, err: Exception):
+        super().__init__(f"matching step '{step.name}' failed: {err}\n--- SQL ---\n{step.sql}")
+
+
+@dataclass
+class MatchReport:
+    seconds_by_step: dict[str, float] = field(default_factory=dict)
+
+
+def rule_steps(rule: str, settings: Settings) -> list[Step]:
+    conf = CONFIDENCE[rule]
+    return {
+        "payout_net_of_fees": lambda: rules_bank.payout_steps(conf),
+        "exact_reference": lambda: (rules_bank.exact_reference_steps(conf)
+                                    + rules_other.charge_invoice_steps(conf)),
+        "reference_in_text": lambda: rules_bank.reference_in_text_steps(conf),
+        "batch_payment": lambda: rules_bank.batch_payment_steps(
+            conf, settings.matching.max_batch_size),
+        "three_way_po": lambda: rules_other.three_way_steps(conf),
+        "intercompany_pair": lambda: rules_other.intercompany_steps(conf),
+        "fuzzy_name": lambda: rules_bank.fuzzy_name_steps(conf),
+    }[rule]()
+
+
+def all_steps(settings: Settings) -> list[Step]:
+    steps = prepare_steps() + [Step("validation failures", """
+        CREATE TEMP TABLE IF NOT EXISTS recon__validation_failure
+        (record_id VARCHAR, source_system VARCHAR, detail VARCHAR)""")]
+    steps += defect_steps() + rule_tables() + [rules_bank.grams_step()]
+    for rule in settings.matching.rule_order:
+        steps += rule_steps(rule, settings)
+    steps += rules_bank.unmapped_account_steps()
+    steps += result_steps()
+    return steps
+
+
+LEGAL_FORMS = frozenset("""ab ag as bv co corp corporation gmbh inc incorporated kg kk llc llp
+    ltd limited nv oy plc pty sa sarl sas spa srl ug""".split())
+
+
+def _name_key(name: str) -> str:
+    """Lower-case words without punctuation or legal forms: 'ACME GmbH.' → 'acme'."""
+    words = utils.default_process(name).split()
+    kept = [w for w in words if w not in LEGAL_FORMS]
+    return " ".join(kept or words)
+
+
+def name_similarity(a: str | None, b: str | None) -> float | None:
+    """Similarity 0..100 of two counterparty names, robust to typos, word order, legal forms
+    and extra words on one side (ERP texts often wrap the name in other words)."""
+    if not a or not b:
+        return None
+    ka, kb = _name_key(a), _name_key(b)
+    return max(fuzz.token_set_ratio(ka, kb), fuzz.WRatio(ka, kb))
+
+
+def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
+    out = [name_similarity(a, b) for a, b in zip(left.to_pylist(), right.to_pylist(), strict=True)]
+    return pa.array(out, type=pa.float64())
+
+
+def _params(settings: Settings, as_of: dt.date) -> dict:
+    m = settings.matching
+    return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
+            "window": m.date_window_days, "min_score": m.fuzzy_name_min_score,
+            "fx_band": m.fx_rate_band, "price_tol": m.po_price_tolerance_rel, "as_of": as_of,
+            "causes": [c.value for c in Cause]}
+
+
+def _register(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.create_function("name_score", _name_score, ["VARCHAR", "VARCHAR"], "DOUBLE",
+                            type="arrow", null_handling="special")
+    except duckdb.NotImplementedException:
+        pass  # already registered on this connection
+
+
+def execute(con: duckdb.DuckDBPyConnection, steps: list[Step], params: dict) -> MatchReport:
+    report = MatchReport()
+    for step in steps:
+        used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", step.sql)}
+        started = time.perf_counter()
+        try:
+            con.execute(step.sql, used)
+        except duckdb.Error as err:
+            raise StepFailed(step, err) from err
+        report.seconds_by_step[step.name] = time.perf_counter() - started
+    return report
+
+
+def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date) -> MatchReport:
+    """Run every workflow's rules; leaves recon__groups and recon__exc_now for the caller."""
+    _register(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE recon__iso (code VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO recon__iso VALUES (?)", [[c] for c in sorted(iso_codes())])
+    con.execute("CREATE OR REPLACE TEMP TABLE recon__windows (workflow VARCHAR, days INTEGER)")
+    con.executemany("INSERT INTO recon__windows VALUES (?, ?)",
+                    [[w, d] for w, d in settings.settlement_days.items()])
+    return execute(con, all_steps(settings), _params(settings, as_of))

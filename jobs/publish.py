@@ -1,0 +1,101 @@
+"""Publish: copy one run's results into a new immutable DuckDB file and switch readers to it.
+
+Readers (dashboard, exports) open the published file read-only, so they are never blocked by the
+worker holding the warehouse, and they see the previous run or this one, never a mix (SPEC §12).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+
+from jobs.published import AGE_BUCKETS, published_dir, point_current
+from jobs.settings import Settings
+
+AGE_BUCKET_SQL = """CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'
+    WHEN age_days <= 30 THEN '8-30' WHEN age_days <= 60 THEN '31-60'
+    WHEN age_days <= 90 THEN '61-90' ELSE '>90' END"""
+assert AGE_BUCKETS[-1] in AGE_BUCKET_SQL
+
+COPIES = {
+    "match_group": "SELECT * FROM match_group",
+    "match_member": "SELECT * FROM match_member",
+    "exception": f"""SELECT e.*, coalesce(q.queue, 'unassigned') AS queue,
+                            date_diff('day', e.first_seen, $as_of) AS age_days,
+                            {AGE_BUCKET_SQL.replace('age_days', "date_diff('day', e.first_seen, $as_of)")}
+                              AS age_bucket,
+                            date_diff('day', e.first_seen, $as_of) > coalesce(q.sla_days, 1e9)
+                              AS sla_breach
+                     FROM exception e LEFT JOIN _queues q ON q.cause = e.cause""",
+    "snapshot": "SELECT * FROM snapshot",
+    "validation_result": "SELECT * FROM validation_result",
+    "job_run": "SELECT * FROM job_run ORDER BY started_at DESC LIMIT 5000",
+    "quarantine": "SELECT * FROM quarantine",
+    "entity": "SELECT * FROM entity",
+}
+
+SCOPE = """
+    SELECT s.record_id, s.workflow, s.source_system, s.source_ref, s.entity, s.currency, s.amount,
+           s.event_date, strftime(s.event_date, '%Y-%m') AS period,
+           CASE WHEN g.match_id IS NOT NULL THEN 'matched' ELSE 'exception' END AS status,
+           g.match_id, s.rule, x.cause, s.correlation_id
+    FROM recon__scope s
+    LEFT JOIN (SELECT DISTINCT record_id, match_id FROM recon__groups) g USING (record_id)
+    LEFT JOIN recon__exc_now x USING (record_id)"""
+
+KPI_MATCH_RATE = """
+    SELECT workflow, entity, period, currency, count(*) AS records,
+           count(*) FILTER (WHERE status = 'matched') AS matched,
+           sum(abs(amount)) AS amount_abs,
+           coalesce(sum(abs(amount)) FILTER (WHERE status = 'matched'), 0) AS matched_amount_abs
+    FROM pub.scope GROUP BY ALL"""
+
+KPI_AGING = """
+    SELECT workflow, entity, cause, queue, currency, age_bucket, count(*) AS exceptions,
+           sum(abs(amount)) AS amount_abs, count(*) FILTER (WHERE sla_breach) AS sla_breaches
+    FROM pub.exception WHERE status = 'open' GROUP BY ALL"""
+
+
+def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_of: dt.date,
+            info: dict) -> Path:
+    """Write ``<home>/published/<run_id>.duckdb`` and make it current; prune old runs."""
+    target_dir = published_dir(settings.home)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{run_id}.duckdb"
+    tmp = target.with_suffix(".partial")
+    tmp.unlink(missing_ok=True)
+    con.execute("CREATE OR REPLACE TEMP TABLE _queues (cause VARCHAR, queue VARCHAR, sla_days INT)")
+    con.executemany("INSERT INTO _queues VALUES (?, ?, ?)",
+                    [[c, settings.queues.get(c), settings.sla_days.get(c)] for c in settings.queues])
+    con.execute("ATTACH ? AS pub", [str(tmp)])
+    try:
+        for name, select in COPIES.items():
+            con.execute(f"CREATE TABLE pub.{name} AS {select}",
+                        {"as_of": as_of} if "$as_of" in select else {})
+        con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
+        con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
+        con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")
+        con.execute("""CREATE TABLE pub.run_info AS SELECT ?::VARCHAR AS run_id, ?::DATE AS as_of,
+                       ?::TIMESTAMPTZ AS published_at, ?::VARCHAR AS sources,
+                       ?::BIGINT AS records_in, ?::BIGINT AS matched_records,
+                       ?::BIGINT AS open_exceptions, ?::JSON AS stages""",
+                    [run_id, as_of, dt.datetime.now(dt.UTC), info.get("sources"),
+                     info.get("records_in"), info.get("matched_records"),
+                     info.get("open_exceptions"), json.dumps(info.get("stages", {}))])
+    finally:
+        con.execute("DETACH pub")
+    tmp.rename(target)
+    point_current(settings.home, target)
+    _prune(target_dir, keep=settings.retention.published_runs, current=target)
+    return target
+
+
+def _prune(folder: Path, keep: int, current: Path) -> None:
+    """Delete published runs beyond the newest ``keep`` (open readers keep their file handle)."""
+    runs = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        if old != current:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,90 @@
+"""The working DuckDB database: snapshots, canonical records and run history (SPEC §12).
+
+Only the pipeline opens it, for writing; readers use the published artifact instead
+(``jobs.published``). The schema comes from the canonical model; ``schema_version`` and the
+ordered migrations below let a database written by an older recon open and upgrade.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from connectors.canonical import TRANSACTION_TABLES
+from jobs.schema import all_tables, columns, create_table_sql
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+# Transaction tables keep every snapshot's version of a record, so no primary key there;
+# readers take the latest version per record_id (see ``current_view_sql``).
+_VERSIONED = set(TRANSACTION_TABLES)
+
+
+def _create_all(con: duckdb.DuckDBPyConnection) -> None:
+    for name in all_tables():
+        con.execute(create_table_sql(name, primary_key=name not in _VERSIONED))
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Additive upgrade: columns the model has and an older database lacks."""
+    for name in all_tables():
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
+        ).fetchall()}
+        if not have:
+            con.execute(create_table_sql(name, primary_key=name not in _VERSIONED))
+            continue
+        for col, typ in columns(name).items():
+            if col not in have:
+                con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
+
+
+Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema from the canonical model", _create_all),
+    (2, "columns added to the canonical model since version 1", _add_missing_columns),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Bring the database to SCHEMA_VERSION; return the versions applied."""
+    con.execute("""CREATE TABLE IF NOT EXISTS schema_version (
+        version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)""")
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"warehouse schema version {current} is newer than this recon ({SCHEMA_VERSION}); "
+            "upgrade recon")
+    applied = []
+    for version, description, step in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        step(con)
+        con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [version, description, dt.datetime.now(dt.UTC)])
+        con.execute("COMMIT")
+        applied.append(version)
+    return applied
+
+
+def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating if needed) the working warehouse under ``home``."""
+    home.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(home / WAREHOUSE_FILE), read_only=read_only)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def current_view_sql(table: str) -> str:
+    """SELECT of the latest version of every record of a transaction table."""
+    if table not in _VERSIONED:
+        raise ValueError(f"{table} is not a versioned table")
+    return (f'SELECT * FROM "{table}" QUALIFY row_number() OVER '
+            "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC) = 1")

@@ -1,0 +1,63 @@
+"""Tiny builders of canonical rows for rule tests: only the fields a test cares about."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+import duckdb
+
+from connectors.base import record_key
+from jobs.arrow import to_arrow
+
+_seq = itertools.count(1)
+EXTRACTED = dt.datetime(2026, 1, 31, 12, tzinfo=dt.UTC)
+
+
+def _lineage(system: str, ref: str) -> dict:
+    return {"record_id": record_key(system, ref), "source_system": system, "source_ref": ref,
+            "connector": "test", "source_file": "test", "source_position": next(_seq),
+            "payload_hash": record_key("payload", system, ref), "snapshot_id": "s_test",
+            "extracted_at": EXTRACTED}
+
+
+def bank(ref: str, amount: str, day: str, account: str = "DE001", currency: str = "EUR",
+         e2e: str | None = None, text: str | None = None, name: str | None = None, **kw) -> dict:
+    return {**_lineage("bank", ref), "account": account, "currency": currency,
+            "amount": Decimal(amount), "booking_date": dt.date.fromisoformat(day),
+            "value_date": dt.date.fromisoformat(day), "status": "booked", "statement_id": "st1",
+            "entry_seq": next(_seq), "entry_amount": Decimal(amount), "acct_svcr_ref": ref,
+            "end_to_end_id": e2e, "remittance_text": text, "counterparty_name": name, **kw}
+
+
+def erp(doc: str, amount: str | None, day: str, gl: str = "113100", cc: str = "DE01",
+        ref: str | None = None, line: int = 1, account_type: str = "S", currency: str = "EUR",
+        **kw) -> dict:
+    source_ref = f"{cc}/2026/{doc}/{line}"
+    return {**_lineage("erp", source_ref), "company_code": cc, "fiscal_year": 2026,
+            "document_number": doc, "line_item": line, "posting_date": dt.date.fromisoformat(day),
+            "gl_account": gl, "account_type": account_type, "currency": currency,
+            "amount": None if amount is None else Decimal(amount),
+            "amount_local": None if amount is None else Decimal(amount), "reference": ref, **kw}
+
+
+def balanced(line: dict, offset_gl: str = "400000") -> list[dict]:
+    """The line plus an offset line so its journal document balances."""
+    other = erp(line["document_number"], str(-line["amount"]), str(line["posting_date"]),
+                gl=offset_gl, cc=line["company_code"], line=line["line_item"] + 1)
+    return [line, other]
+
+
+def load(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    data = to_arrow(table, rows)
+    con.register("_rows", data)
+    con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _rows')
+    con.unregister("_rows")
+
+
+def reference(con: duckdb.DuckDBPyConnection) -> None:
+    """One entity with one bank account, a customer and a vendor."""
+    con.execute("INSERT INTO entity VALUES ('DE01', 'Recon GmbH', 'EUR'), ('US01', 'Recon Inc', 'USD')")
+    con.execute("INSERT INTO account VALUES ('DE001', 'DE01', '113100', 'EUR'), "
+                "('US001', 'US01', '113100', 'USD')")

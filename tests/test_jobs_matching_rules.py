@@ -1,0 +1,161 @@
+"""Rule and cause behaviour on small hand-made ledgers (bank_to_ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from jobs import warehouse
+from jobs.matching.lifecycle import persist
+from jobs.matching.run import match
+from jobs.settings import Settings
+from tests.rows import balanced, bank, erp, load, reference
+
+AS_OF = dt.date(2026, 1, 31)
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = warehouse.connect(tmp_path)
+    reference(c)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings.load(home=tmp_path)
+
+
+def outcome(con, settings, as_of=AS_OF) -> dict[str, tuple]:
+    """source_ref → ('match', rule, match key) or ('exception', cause, sub_cause, counterpart)."""
+    match(con, settings, as_of)
+    result = {}
+    for ref, rule, gkey in con.execute(
+            "SELECT source_ref, rule, gkey FROM recon__groups").fetchall():
+        result[ref] = ("match", rule, gkey)
+    for ref, cause, sub, other in con.execute(
+            "SELECT n.source_ref, cause, sub_cause, o.source_ref FROM recon__exc_now n "
+            "LEFT JOIN recon__records o ON o.record_id = n.other_id").fetchall():
+        assert ref not in result, f"{ref} both matched and an exception"
+        result[ref] = ("exception", cause, sub, other)
+    return result
+
+
+def test_exact_reference_and_reference_in_text(con, settings):
+    load(con, "bank_transaction", [
+        bank("B1", "100.00", "2026-01-20", e2e="PAY-0001"),
+        bank("B2", "250.00", "2026-01-21", e2e="NOTPROVIDED",
+             text="RE: payment inv de01 004711 thank you"),
+    ])
+    load(con, "ledger_line", balanced(erp("D1", "100.00", "2026-01-20", ref="PAY-0001"))
+         + balanced(erp("D2", "250.00", "2026-01-22", ref="INV-DE01-004711")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/D1/1"][2] == got["B1"][2]
+    assert got["B2"][:2] == ("match", "reference_in_text")
+    assert got["DE01/2026/D2/1"][2] == got["B2"][2]
+
+
+def test_batch_payment_settles_several_invoices(con, settings):
+    load(con, "bank_transaction", [bank("B1", "600.00", "2026-01-20",
+                                        text="INV-1001 INV-1002 INV-1003")])
+    lines = []
+    for i, amt in enumerate(["100.00", "200.00", "300.00"], start=1):
+        lines += balanced(erp(f"D{i}", amt, "2026-01-19", ref=f"INV-100{i}"))
+    load(con, "ledger_line", lines)
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "batch_payment")
+    assert {got[f"DE01/2026/D{i}/1"][2] for i in (1, 2, 3)} == {got["B1"][2]}
+
+
+def test_fuzzy_name_best_candidate_only_and_ties_become_exceptions(con, settings):
+    load(con, "bank_transaction", [
+        bank("B1", "75.30", "2026-01-20", name="ACME GMBH"),
+        bank("B2", "40.00", "2026-01-20", name="Globex Corp"),
+    ])
+    load(con, "ledger_line",
+         balanced(erp("D1", "75.30", "2026-01-22", text="Acme GmbH"))
+         + balanced(erp("D2", "40.00", "2026-01-20", text="Globex Corporation"))
+         + balanced(erp("D3", "40.00", "2026-01-21", text="Globex Corporation")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "fuzzy_name")
+    assert got["B2"][0] == "exception"  # two equally good candidates: no guess
+    candidates = con.execute("SELECT candidates FROM recon__exc_now WHERE source_ref = 'B2'").fetchone()[0]
+    assert len(candidates) == 2
+
+
+def test_amount_variance_sub_causes(con, settings):
+    load(con, "bank_transaction", [
+        bank("B1", "985.00", "2026-01-20", e2e="INV-1", charges_amount="15.00"),
+        bank("B2", "400.00", "2026-01-20", e2e="INV-2"),
+        bank("B3", "1100.00", "2026-01-20", e2e="INV-3"),
+        bank("B4", "500.01", "2026-01-20", e2e="INV-4"),
+    ])
+    load(con, "ledger_line", balanced(erp("D1", "1000.00", "2026-01-20", ref="INV-1"))
+         + balanced(erp("D2", "1000.00", "2026-01-20", ref="INV-2"))
+         + balanced(erp("D3", "1000.00", "2026-01-20", ref="INV-3"))
+         + balanced(erp("D4", "500.00", "2026-01-20", ref="INV-4")))
+    got = outcome(con, settings)
+    assert got["B1"] == ("exception", "amount_variance", "bank_fee", "DE01/2026/D1/1")
+    assert got["DE01/2026/D1/1"][:3] == ("exception", "amount_variance", "bank_fee")
+    assert got["B2"][:3] == ("exception", "amount_variance", "partial_payment")
+    assert got["B3"][:3] == ("exception", "amount_variance", "overpayment")
+    assert got["B4"][:2] == ("match", "amount_tolerance")
+
+
+def test_timing_vs_missing_by_settlement_window(con, settings):
+    load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29"),
+                                   bank("B2", "20.00", "2026-01-10")])
+    got = outcome(con, settings)
+    assert got["B1"][1] == "timing_difference"
+    assert got["B2"][1] == "missing_counterpart"
+
+
+def test_defect_excluded_and_duplicate_submission(con, settings):
+    load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29", e2e="R-1"),
+                                   bank("B2", "30.00", "2026-01-29", e2e="R-2")])
+    load(con, "ledger_line",
+         balanced(erp("D1", "10.00", "2026-01-29", ref="R-1", currency="EU"))
+         + balanced(erp("D2", "30.00", "2026-01-29", ref="R-2"))
+         + balanced(erp("D3", "30.00", "2026-01-29", ref="R-2")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/D1/1"][1] == "source_system_defect"
+    assert got["B1"][1] == "timing_difference"  # its counterpart is excluded, not matched
+    assert got["B2"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/D2/1"][0] == "match"
+    assert got["DE01/2026/D3/1"][:2] == ("exception", "duplicate_submission")
+
+
+def test_unbalanced_document_is_a_defect(con, settings):
+    load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29", e2e="R-1")])
+    load(con, "ledger_line", [erp("D1", "10.00", "2026-01-29", ref="R-1")])
+    got = outcome(con, settings)
+    assert got["DE01/2026/D1/1"][1] == "source_system_defect"
+
+
+def test_unmapped_bank_account_is_a_mapping_error(con, settings):
+    load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29", e2e="R-1", account="XX999")])
+    load(con, "ledger_line", balanced(erp("D1", "10.00", "2026-01-29", gl="113999", ref="R-1")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("exception", "mapping_error")
+    assert got["DE01/2026/D1/1"][:2] == ("exception", "mapping_error")
+
+
+def test_lifecycle_auto_resolves_and_keeps_first_seen(con, settings):
+    load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-28", e2e="R-1")])
+    match(con, settings, AS_OF)
+    persist(con, "run1", AS_OF)
+    first = con.execute("SELECT exception_id, cause, first_seen FROM exception").fetchall()
+    assert first[0][1] == "timing_difference" and first[0][2] == dt.date(2026, 1, 28)
+    later = AS_OF + dt.timedelta(days=10)
+    match(con, settings, later)
+    persist(con, "run2", later)
+    again = con.execute("SELECT exception_id, cause, first_seen FROM exception").fetchall()
+    assert again == [(first[0][0], "missing_counterpart", dt.date(2026, 1, 28))]
+    load(con, "ledger_line", balanced(erp("D1", "10.00", "2026-02-09", ref="R-1")))
+    match(con, settings, later)
+    persist(con, "run3", later)
+    status, by = con.execute("SELECT status, resolved_by_match FROM exception").fetchone()
+    assert status == "auto_resolved" and by.startswith("m_")
