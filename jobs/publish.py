@@ -70,7 +70,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     con.execute("CREATE OR REPLACE TEMP TABLE _queues (cause VARCHAR, queue VARCHAR, sla_days INT)")
     con.executemany("INSERT INTO _queues VALUES (?, ?, ?)",
                     [[c, settings.queues.get(c), settings.sla_days.get(c)] for c in settings.queues])
-    con.execute("ATTACH ? AS pub", [str(tmp)])
+    # ATTACH takes no bound parameters: the path is our own, quoted as a SQL literal.
+    con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS pub")
     try:
         for name, select in COPIES.items():
             con.execute(f"CREATE TABLE pub.{name} AS {select}",

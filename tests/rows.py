@@ -61,3 +61,26 @@ def reference(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO entity VALUES ('DE01', 'Recon GmbH', 'EUR'), ('US01', 'Recon Inc', 'USD')")
     con.execute("INSERT INTO account VALUES ('DE001', 'DE01', '113100', 'EUR'), "
                 "('US001', 'US01', '113100', 'USD')")
+
+
+def publish_rows(home, bank_rows: list[dict], erp_rows: list[dict], as_of: dt.date):
+    """Run matching on hand-made rows and publish the result under ``home``."""
+    from jobs import warehouse
+    from jobs.matching.lifecycle import persist
+    from jobs.matching.run import match
+    from jobs.publish import publish
+    from jobs.settings import Settings
+
+    settings = Settings.load(home=home)
+    con = warehouse.connect(home)
+    try:
+        if not con.execute("SELECT count(*) FROM entity").fetchone()[0]:
+            reference(con)
+        load(con, "bank_transaction", bank_rows)
+        load(con, "ledger_line", erp_rows)
+        match(con, settings, as_of)
+        run_id = f"r{as_of:%Y%m%d}-{next(_seq)}"
+        persist(con, run_id, as_of)
+        return publish(con, settings, run_id, as_of, {"sources": "test"})
+    finally:
+        con.close()
