@@ -84,3 +84,31 @@ def publish_rows(home, bank_rows: list[dict], erp_rows: list[dict], as_of: dt.da
         return publish(con, settings, run_id, as_of, {"sources": "test"})
     finally:
         con.close()
+
+
+def billing(stripe_id: str, kind: str, amount: str, day: str, currency: str = "EUR", **kw) -> dict:
+    return {**_lineage("billing", stripe_id), "kind": kind, "currency": currency,
+            "amount": Decimal(amount),
+            "created": dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.UTC), **kw}
+
+
+def purchase_order(po: str, version: int, total: str, day: str, supplier: str = "SUP1",
+                   cc: str = "DE01") -> dict:
+    return {**_lineage("procurement", f"{po}#v{version}"), "po_id": f"{po}-{version}",
+            "po_number": po, "version": version, "company_code": cc, "currency": "EUR",
+            "supplier_id": supplier, "total": Decimal(total),
+            "created_at": dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)}
+
+
+def receipt(rid: str, po: str, qty: str, day: str) -> dict:
+    return {**_lineage("procurement", rid), "receipt_id": rid, "po_number": po, "line_num": 1,
+            "quantity": Decimal(qty),
+            "received_at": dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)}
+
+
+def supplier_invoice(iid: str, number: str, po: str, total: str, day: str,
+                     supplier: str = "SUP1") -> dict:
+    return {**_lineage("procurement", iid), "invoice_id": iid, "invoice_number": number,
+            "supplier_id": supplier, "invoice_date": dt.date.fromisoformat(day), "currency": "EUR",
+            "total": Decimal(total), "po_number": po,
+            "created_at": dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)}

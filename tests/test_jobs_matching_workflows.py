@@ -1,0 +1,99 @@
+"""billing_to_ledger, procure_to_pay and intercompany rules on hand-made data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from jobs import warehouse
+from jobs.settings import Settings
+from tests.rows import (
+    balanced, bank, billing, erp, load, purchase_order, receipt, reference, supplier_invoice,
+)
+from tests.test_jobs_matching_rules import outcome
+
+AS_OF = dt.date(2026, 1, 31)
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = warehouse.connect(tmp_path)
+    reference(c)
+    c.execute("INSERT INTO counterparty VALUES ('customer', 'cus_1', 'C100', 'Acme', 'DE01'), "
+              "('customer', 'cus_2', 'C200', 'Globex', 'DE01'), "
+              "('vendor', 'SUP1', 'V900', 'Initech', 'DE01')")
+    c.execute("INSERT INTO fx_rate VALUES ('2026-01-15', 'EUR', 'USD', 1.10)")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings.load(home=tmp_path)
+
+
+def test_charge_to_customer_line_and_mapping_error(con, settings):
+    load(con, "billing_event", [
+        billing("in_1", "invoice", "0", "2026-01-20", invoice_number="A1-0001"),
+        billing("in_2", "invoice", "0", "2026-01-20", invoice_number="A1-0002"),
+        billing("ch_1", "charge", "50.00", "2026-01-20", invoice_id="in_1", customer_id="cus_1"),
+        billing("ch_2", "charge", "70.00", "2026-01-20", invoice_id="in_2", customer_id="cus_2"),
+    ])
+    load(con, "ledger_line",
+         balanced(erp("D1", "-50.00", "2026-01-21", gl="120000", account_type="D",
+                      customer="C100", ref="A1-0001"))
+         + balanced(erp("D2", "-70.00", "2026-01-21", gl="120000", account_type="D",
+                        customer="C100", ref="A1-0002")))
+    got = outcome(con, settings)
+    assert got["ch_1"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/D1/1"][2] == got["ch_1"][2]
+    assert got["ch_2"][:2] == ("exception", "mapping_error")
+    assert got["DE01/2026/D2/1"][:2] == ("exception", "mapping_error")
+
+
+def test_payout_bank_credit_and_erp_line(con, settings):
+    load(con, "billing_event", [billing("po_1ABC", "payout", "970.00", "2026-01-20")])
+    load(con, "bank_transaction", [bank("B1", "970.00", "2026-01-22",
+                                        text="STRIPE PAYOUT po_1ABC", name="STRIPE")])
+    load(con, "ledger_line", balanced(erp("D1", "970.00", "2026-01-22", ref="po_1ABC")))
+    got = outcome(con, settings)
+    assert got["po_1ABC"][:2] == ("match", "payout_net_of_fees")
+    assert got["B1"][2] == got["DE01/2026/D1/1"][2] == got["po_1ABC"][2]
+
+
+def test_three_way_match_and_po_change_not_synced(con, settings):
+    load(con, "purchase_order", [purchase_order("PO1", 1, "500.00", "2026-01-02"),
+                                 purchase_order("PO2", 1, "800.00", "2026-01-02"),
+                                 purchase_order("PO2", 2, "900.00", "2026-01-05")])
+    load(con, "receipt", [receipt("R1", "PO1", "5", "2026-01-06"), receipt("R2", "PO2", "9", "2026-01-07")])
+    load(con, "supplier_invoice", [supplier_invoice("I1", "SI-1", "PO1", "500.00", "2026-01-08"),
+                                   supplier_invoice("I2", "SI-2", "PO2", "900.00", "2026-01-08")])
+    load(con, "ledger_line",
+         balanced(erp("K1", "-500.00", "2026-01-09", gl="160000", account_type="K", vendor="V900",
+                      purchase_order="PO1", ref="SI-1"))
+         + balanced(erp("K2", "-800.00", "2026-01-09", gl="160000", account_type="K",
+                        vendor="V900", purchase_order="PO2", ref="SI-2")))
+    got = outcome(con, settings)
+    assert got["PO1#v1"][:2] == ("match", "three_way_po")
+    assert got["R1"][2] == got["I1"][2] == got["DE01/2026/K1/1"][2] == got["PO1#v1"][2]
+    for ref in ("PO2#v2", "R2", "I2", "DE01/2026/K2/1"):
+        assert got[ref][:2] == ("exception", "po_change_not_synced"), ref
+    assert "PO2#v1" not in got  # superseded versions are not in scope
+
+
+def test_intercompany_pair_after_fx_and_imbalance(con, settings):
+    load(con, "ledger_line",
+         balanced(erp("IC1", "1000.00", "2026-01-15", gl="140000", account_type="D",
+                      trading_partner="US01", ref="IC-1"))
+         + balanced(erp("IC2", "-1100.00", "2026-01-16", gl="240000", account_type="K", cc="US01",
+                        currency="USD", trading_partner="DE01", ref="IC-1"))
+         + balanced(erp("IC3", "1000.00", "2026-01-15", gl="140000", account_type="D",
+                        trading_partner="US01", ref="IC-2"))
+         + balanced(erp("IC4", "-1000.00", "2026-01-16", gl="240000", account_type="K", cc="US01",
+                        currency="USD", trading_partner="DE01", ref="IC-2")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC1/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC2/1"][2] == got["DE01/2026/IC1/1"][2]
+    assert got["DE01/2026/IC3/1"][:2] == ("exception", "intercompany_imbalance")
+    assert got["US01/2026/IC4/1"][:2] == ("exception", "intercompany_imbalance")
