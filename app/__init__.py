@@ -1,0 +1,1 @@
+"""The dashboard (SPEC §9): Streamlit pages over published results, read through ``queries``."""

@@ -1,0 +1,1 @@
+"""Dashboard pages, one module each, registered in ``app/streamlit_app.py``."""

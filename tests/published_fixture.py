@@ -1,0 +1,185 @@
+"""A small but realistic published run, built in a temporary home for the dashboard tests.
+
+Records are generated in plain Python (seeded, deterministic) so tests can compute expected
+figures from them independently; they are inserted with DuckDB SQL, and the ``kpi_*`` tables
+are aggregated in SQL the way the publish step does. Three entities in three currencies, one of
+them (DE01) also booking USD, four workflows, three periods, every cause, ages past every bucket.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from connectors.canonical import Cause
+from jobs.published import create_schema, point_current, published_dir
+from jobs.settings import DEFAULT_QUEUES, DEFAULT_SLA
+
+AS_OF = dt.date(2025, 11, 14)
+RUN_ID = "20251114T060000Z-fixture"
+PUBLISHED_AT = dt.datetime(2025, 11, 14, 6, 0, tzinfo=dt.UTC)
+ENTITIES = (("DE01", "Recon Demo GmbH", "EUR"), ("US01", "Recon Demo Inc.", "USD"),
+            ("JP01", "Recon Demo KK", "JPY"))
+PERIOD_STARTS = (dt.date(2025, 9, 1), dt.date(2025, 10, 1), dt.date(2025, 11, 1))
+# Share of records each workflow matches automatically: different on purpose, so a filter
+# on workflow visibly moves the figures.
+MATCH_SHARE = {"bank_to_ledger": 0.85, "billing_to_ledger": 0.9, "procure_to_pay": 0.65,
+               "intercompany": 0.5}
+RULES = {"bank_to_ledger": "exact_reference", "billing_to_ledger": "payout_net_of_fees",
+         "procure_to_pay": "three_way_po", "intercompany": "intercompany_pair"}
+SYSTEMS = {"bank_to_ledger": "bank", "billing_to_ledger": "billing",
+           "procure_to_pay": "procurement", "intercompany": "erp"}
+SLA_DAYS = {c.value: d for c, d in DEFAULT_SLA.items()}
+QUEUES = {c.value: q for c, q in DEFAULT_QUEUES.items()}
+
+
+@dataclass
+class Fixture:
+    """The generated rows: ``scope`` (one per record and workflow) and ``exceptions``."""
+
+    scope: list[dict] = field(default_factory=list)
+    exceptions: list[dict] = field(default_factory=list)
+    as_of: dt.date = AS_OF
+
+
+def generate(seed: int = 7, n_records: int = 240) -> Fixture:
+    """Deterministic records and exceptions; ages reach past 90 days, amounts vary by currency."""
+    rng = random.Random(seed)
+    fx = Fixture()
+    causes = [c.value for c in Cause]
+    for i in range(n_records):
+        workflow = rng.choice(list(MATCH_SHARE))
+        entity, _, currency = rng.choice(ENTITIES)
+        if entity == "DE01" and rng.random() < 0.25:
+            currency = "USD"
+        start = rng.choice(PERIOD_STARTS)
+        event_date = start + dt.timedelta(days=rng.randrange(28))
+        event_date = min(event_date, AS_OF)
+        scale = 1000 if currency == "JPY" else 1
+        amount = Decimal(rng.randrange(5_000, 2_500_000)) / 100 * scale
+        amount = amount.quantize(Decimal("1") if currency == "JPY" else Decimal("0.01"))
+        if rng.random() < 0.4:
+            amount = -amount
+        matched = rng.random() < MATCH_SHARE[workflow]
+        record_id = f"{SYSTEMS[workflow]}:{workflow}:{i:05d}"
+        row = dict(record_id=record_id, workflow=workflow, source_system=SYSTEMS[workflow],
+                   source_ref=f"REF-{i:05d}", entity=entity, currency=currency, amount=amount,
+                   event_date=event_date, period=event_date.strftime("%Y-%m"),
+                   status="matched" if matched else "exception",
+                   match_id=f"m-{i:05d}" if matched else None,
+                   rule=RULES[workflow] if matched else None,
+                   cause=None if matched else rng.choice(causes), correlation_id=f"corr-{i:05d}")
+        fx.scope.append(row)
+        if not matched:
+            fx.exceptions.append(_exception(row, rng, status="open"))
+        elif rng.random() < 0.1:  # matched now, but an exception in an earlier run
+            fx.exceptions.append(_exception(row, rng, status="auto_resolved"))
+    return fx
+
+
+def _exception(row: dict, rng: random.Random, status: str) -> dict:
+    age = rng.choice([0, 1, 2, 3, 5, 7, 8, 15, 30, 31, 45, 60, 61, 75, 90, 91, 120])
+    first_seen = AS_OF - dt.timedelta(days=age)
+    cause = row["cause"] or Cause.TIMING_DIFFERENCE.value
+    return dict(
+        exception_id=f"x-{row['record_id']}", workflow=row["workflow"], cause=cause,
+        sub_cause="bank_fee" if cause == Cause.AMOUNT_VARIANCE else None, status=status,
+        entity=row["entity"], source_system=row["source_system"], source_ref=row["source_ref"],
+        record_id=row["record_id"], currency=row["currency"], amount=row["amount"],
+        difference=(row["amount"] / 100).quantize(Decimal("0.01")) if cause == "amount_variance" else None,
+        event_date=row["event_date"], first_seen=first_seen,
+        last_seen=AS_OF if status == "open" else first_seen + dt.timedelta(days=1),
+        resolved_at=None if status == "open" else first_seen + dt.timedelta(days=1),
+        resolved_by_match=row["match_id"] if status != "open" else None,
+        correlation_id=row["correlation_id"])
+
+
+def build_published(home: Path, fixture: Fixture | None = None, run_id: str = RUN_ID) -> Path:
+    """Write one published run under ``home`` and make it CURRENT; return its path."""
+    fixture = fixture or generate()
+    out = published_dir(home)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"run-{run_id}.duckdb"
+    with duckdb.connect(str(path)) as con:
+        create_schema(con)
+        _insert(con, "scope", fixture.scope)
+        _insert(con, "exception", fixture.exceptions)
+        _insert_bookkeeping(con, fixture, run_id)
+        _aggregate_kpis(con)
+    point_current(home, path)
+    return path
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Bulk insert through Arrow (exact decimals kept), columns matched by name."""
+    if not rows:
+        return
+    con.register("batch", pa.Table.from_pylist(rows))
+    try:
+        con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM batch')
+    finally:
+        con.unregister("batch")
+
+
+def _insert_bookkeeping(con: duckdb.DuckDBPyConnection, fx: Fixture, run_id: str) -> None:
+    matched = sum(r["status"] == "matched" for r in fx.scope)
+    open_x = sum(x["status"] == "open" for x in fx.exceptions)
+    con.execute("INSERT INTO run_info VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, fx.as_of, PUBLISHED_AT, "tests/fixture", len(fx.scope), matched, open_x,
+                 json.dumps({"snapshot": "ok", "validate": "ok", "match": "ok", "publish": "ok"})])
+    _insert(con, "entity", [dict(company_code=c, name=n, currency=k) for c, n, k in ENTITIES])
+    _insert(con, "match_group", [
+        dict(match_id=r["match_id"], run_id=run_id, workflow=r["workflow"], rule=r["rule"],
+             confidence=1.0, currency=r["currency"], amount=r["amount"], difference=Decimal(0),
+             cutoff_flag=False, latency_days=1, matched_at=PUBLISHED_AT)
+        for r in fx.scope if r["status"] == "matched"])
+    _insert(con, "match_member", [
+        dict(match_id=r["match_id"], record_id=r["record_id"], side="left",
+             source_system=r["source_system"], source_ref=r["source_ref"], amount=r["amount"],
+             event_date=r["event_date"])
+        for r in fx.scope if r["status"] == "matched"])
+    started = PUBLISHED_AT - dt.timedelta(minutes=4)
+    _insert(con, "job_run", [
+        dict(run_id=run_id, job="pipeline", trigger="manual", started_at=started,
+             ended_at=PUBLISHED_AT, status="success", rows_in=len(fx.scope), rows_out=matched,
+             as_of=fx.as_of, attempt=1)])
+    _insert(con, "snapshot", [
+        dict(snapshot_id=f"s-{system}", source_system=system, connector=f"{system}_fixture",
+             source=f"{system}/fixture", content_hash=f"h-{system}", extracted_at=started,
+             record_count=10, status="ok", run_id=run_id)
+        for system in ("bank", "erp", "billing", "procurement")])
+
+
+def _aggregate_kpis(con: duckdb.DuckDBPyConnection) -> None:
+    """The kpi_* tables, aggregated in SQL from scope and exception as the publish step does."""
+    con.execute("""
+        INSERT INTO kpi_match_rate
+        SELECT workflow, entity, period, currency, count(*),
+               count(*) FILTER (WHERE status = 'matched'), sum(abs(amount)),
+               coalesce(sum(abs(amount)) FILTER (WHERE status = 'matched'), 0)
+        FROM scope GROUP BY ALL""")
+    policy = [[c, QUEUES[c], SLA_DAYS[c]] for c in SLA_DAYS]
+    con.execute("CREATE TEMP TABLE policy (cause VARCHAR, queue VARCHAR, sla INTEGER)")
+    con.executemany("INSERT INTO policy VALUES (?, ?, ?)", policy)
+    con.execute("""
+        INSERT INTO kpi_exception_aging
+        WITH aged AS (
+            SELECT e.*, date_diff('day', e.first_seen, r.as_of) AS age
+            FROM exception e CROSS JOIN run_info r WHERE e.status = 'open')
+        SELECT a.workflow, a.entity, a.cause, p.queue, a.currency,
+               CASE WHEN age <= 2 THEN '0-2' WHEN age <= 7 THEN '3-7' WHEN age <= 30 THEN '8-30'
+                    WHEN age <= 60 THEN '31-60' WHEN age <= 90 THEN '61-90' ELSE '>90' END,
+               count(*), sum(abs(a.amount)), count(*) FILTER (WHERE age > p.sla)
+        FROM aged a JOIN policy p USING (cause) GROUP BY ALL""")
+
+
+def build_empty_run(home: Path, run_id: str = "20251114T070000Z-empty") -> Path:
+    """A published run with no records at all (a first run over an empty source folder)."""
+    return build_published(home, Fixture(), run_id=run_id)
