@@ -60,6 +60,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         raise RuntimeError(
             f"warehouse schema version {current} is newer than this recon ({SCHEMA_VERSION}); "
             "upgrade recon")
+    if current == 0:
+        # A new database gets the current model directly: it *is* the latest version.
+        con.execute("BEGIN TRANSACTION")
+        _create_all(con)
+        con.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
+                    [SCHEMA_VERSION, "created from the canonical model", dt.datetime.now(dt.UTC)])
+        con.execute("COMMIT")
+        return [SCHEMA_VERSION]
     applied = []
     for version, description, step in MIGRATIONS:
         if version <= current:
@@ -86,5 +94,8 @@ def current_view_sql(table: str) -> str:
     """SELECT of the latest version of every record of a transaction table."""
     if table not in _VERSIONED:
         raise ValueError(f"{table} is not a versioned table")
-    return (f'SELECT * FROM "{table}" QUALIFY row_number() OVER '
+    # A held-back snapshot (failed validation wholesale) never replaces the last good version.
+    return (f'SELECT * FROM "{table}" WHERE snapshot_id NOT IN '
+            "(SELECT snapshot_id FROM snapshot WHERE status = 'held_back') "
+            "QUALIFY row_number() OVER "
             "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC) = 1")

@@ -29,7 +29,8 @@ def test_older_database_opens_and_upgrades(tmp_path):
     # Make it look like a version-1 database written before these columns existed.
     con.execute("ALTER TABLE exception DROP COLUMN candidates")
     con.execute("ALTER TABLE bank_transaction DROP COLUMN charges_amount")
-    con.execute("DELETE FROM schema_version WHERE version > 1")
+    con.execute("DELETE FROM schema_version")
+    con.execute("INSERT INTO schema_version VALUES (1, 'initial schema', now())")
     con.close()
     con = warehouse.connect(tmp_path)
     assert "candidates" in _columns(con, "exception")
