@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from jobs.lineage import keys_sql, record_sql
 from jobs.published import AGE_BUCKETS, published_dir, point_current
 from jobs.settings import Settings
 
@@ -77,6 +78,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
             con.execute(f"CREATE TABLE pub.{name} AS {select}",
                         {"as_of": as_of} if "$as_of" in select else {})
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
+        con.execute(f"CREATE TABLE pub.record AS {record_sql()}")
+        con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql()}")
         con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
         con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")
         con.execute("""CREATE TABLE pub.run_info AS SELECT ?::VARCHAR AS run_id, ?::DATE AS as_of,

@@ -35,6 +35,14 @@ EXTRA_DDL = {
         source_ref VARCHAR NOT NULL, entity VARCHAR, currency VARCHAR, amount DECIMAL(18,4),
         event_date DATE, period VARCHAR, status VARCHAR NOT NULL, match_id VARCHAR, rule VARCHAR,
         cause VARCHAR, correlation_id VARCHAR)""",
+    # Every in-scope record with its origin and raw payload, for lineage (SPEC §8).
+    "record": """CREATE TABLE record (
+        record_id VARCHAR, source_system VARCHAR, source_ref VARCHAR, workflow VARCHAR,
+        entity VARCHAR, currency VARCHAR, amount DECIMAL(18,4), event_date DATE,
+        correlation_id VARCHAR, snapshot_id VARCHAR, source_file VARCHAR, source_position BIGINT,
+        extracted_at TIMESTAMPTZ, raw VARCHAR, match_id VARCHAR, exception_id VARCHAR)""",
+    # Normalised identifiers (upper case, letters and digits only) → record, for search.
+    "lineage_key": "CREATE TABLE lineage_key (key VARCHAR, record_id VARCHAR)",
     "kpi_match_rate": """CREATE TABLE kpi_match_rate (
         workflow VARCHAR, entity VARCHAR, period VARCHAR, currency VARCHAR,
         records BIGINT, matched BIGINT, amount_abs DECIMAL(38,4), matched_amount_abs DECIMAL(38,4))""",

@@ -75,3 +75,15 @@ def test_matches_report_one_row_per_pair(published):
     rows = table.to_pylist()
     assert [(r["left_ref"], r["right_ref"], r["rule"]) for r in rows] == [
         ("B1", "DE01/2026/D1/1", "exact_reference")]
+
+
+def test_published_lineage_finds_records_by_any_identifier(published):
+    key = "PAY1"  # the end-to-end id PAY-1, normalised
+    ids = [r[0] for r in published.execute(
+        "SELECT record_id FROM lineage_key WHERE key = ?", [key]).fetchall()]
+    rows = published.execute(
+        "SELECT source_system, source_ref, match_id, snapshot_id FROM record WHERE record_id IN "
+        "(SELECT unnest(?::VARCHAR[]))", [ids]).fetchall()
+    assert sorted(r[:2] for r in rows) == [("bank", "B1"), ("erp", "DE01/2026/D1/1")]
+    assert len({r[2] for r in rows}) == 1 and rows[0][2].startswith("m_")
+    assert all(r[3] == "s_test" for r in rows)
