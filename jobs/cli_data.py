@@ -145,3 +145,29 @@ def inspect(file: Annotated[Path, typer.Argument(help="a source file of any supp
             out.print(f"  {k}: {v}")
     if not report["ok"]:
         fail(f"rejected: {report['error']}")
+
+
+@app.command()
+def replay(snapshot: Annotated[str, typer.Option("--snapshot", help="snapshot id (see the Jobs "
+                                                 "page or the snapshot table)")],
+           home: HomeOpt = None, config: ConfigOpt = None) -> None:
+    """Rerun matching for a past snapshot and compare with the run that first read it."""
+    from jobs.replay import ReplayError
+    from jobs.replay import replay as run_replay
+
+    settings = load_settings(home, config)
+    try:
+        result = run_replay(settings, snapshot)
+    except ReplayError as err:
+        fail(str(err))
+    where = f"published beside the current run: {result.published}"
+    if not result.compared:
+        out.print(f"replayed {snapshot} as of {result.as_of} (original run {result.original_run} "
+                  f"no longer kept, nothing to compare); {where}")
+    elif result.identical:
+        out.print(f"replayed {snapshot} as of {result.as_of}: identical to run "
+                  f"{result.original_run}; {where}")
+    else:
+        out.print(f"[red]replay of {snapshot} differs from run {result.original_run}:[/] "
+                  + "; ".join(result.differences))
+        raise typer.Exit(1)

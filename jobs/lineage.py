@@ -24,7 +24,7 @@ SEARCH_KEYS = {
 def origin_sql() -> str:
     """Origin columns of the current version of every record, across all transaction tables."""
     parts = [f"""SELECT record_id, snapshot_id, source_file, source_position, extracted_at,
-                        CAST(raw AS VARCHAR) AS raw FROM ({current_view_sql(t)})"""
+                        CAST(raw AS VARCHAR) AS raw FROM ({current_view_sql(t, until=True)})"""
              for t in SEARCH_KEYS]
     return " UNION ALL ".join(parts)
 
@@ -45,6 +45,6 @@ def keys_sql() -> str:
     for table, columns in SEARCH_KEYS.items():
         for column in columns:
             parts.append(f"SELECT DISTINCT {norm(column)} AS key, record_id "
-                         f"FROM ({current_view_sql(table)}) WHERE {column} IS NOT NULL")
+                         f"FROM ({current_view_sql(table, until=True)}) WHERE {column} IS NOT NULL")
     return ("SELECT DISTINCT key, record_id FROM (" + " UNION ALL ".join(parts) + ") "
             "WHERE key IS NOT NULL AND record_id IN (SELECT record_id FROM recon__scope)")

@@ -73,17 +73,41 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
         "SELECT cause, count(*) FROM recon__exc_now GROUP BY 1").fetchall()))
 
 
+LOCK_RETRIES = 6
+
+
+def connect_with_retry(home: Path, attempts: int = LOCK_RETRIES, base_delay: float = 0.5):
+    """Open the warehouse, waiting with exponential backoff while another process holds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return warehouse.connect(home)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower() or attempt == attempts:
+                raise
+            time.sleep(base_delay * 2 ** (attempt - 1))
+    raise AssertionError("unreachable")
+
+
+def _close_interrupted(con) -> None:
+    """A run still 'running' when we hold the single writer lock was killed: say so."""
+    con.execute("UPDATE job_run SET status = 'interrupted', ended_at = ?, "
+                "error = 'the process ended before the run finished' WHERE status = 'running'",
+                [dt.datetime.now(dt.UTC)])
+
+
 def run_cycle(settings: Settings, sources: Path, as_of: dt.date | None = None,
-              trigger: str = "manual", progress: Progress | None = None) -> RunSummary:
-    """Ingest ``sources``, match, persist and publish; returns what happened, stage by stage."""
+              trigger: str = "manual", progress: Progress | None = None,
+              systems: list[str] | None = None) -> RunSummary:
+    """Ingest ``sources`` (or only ``systems`` of it), match, persist and publish."""
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     summary = RunSummary(run_id=new_run_id(), as_of=as_of)
     say = progress or (lambda stage, msg: None)
-    con = warehouse.connect(settings.home)
+    con = connect_with_retry(settings.home)
     try:
+        _close_interrupted(con)
         _log_start(con, summary.run_id, "run", trigger, as_of)
         try:
-            _stages(con, settings, sources, summary, say)
+            _stages(con, settings, sources, summary, say, systems)
         except BaseException as err:
             _log_end(con, summary.run_id, "failed", summary, err)
             raise
@@ -101,10 +125,12 @@ def _timed(summary: RunSummary, stage: str, fn, *args):
         summary.seconds[stage] = time.perf_counter() - started
 
 
-def _stages(con, settings: Settings, sources: Path, summary: RunSummary, say: Progress) -> None:
+def _stages(con, settings: Settings, sources: Path, summary: RunSummary, say: Progress,
+            systems: list[str] | None = None) -> None:
     say("ingest", f"reading {sources}")
     summary.ingest = _timed(summary, "ingest", ingest, con, sources, summary.run_id, None, None,
-                            lambda i, n, path: say("ingest", f"[{i}/{n}] {Path(path).name}"))
+                            lambda i, n, path: say("ingest", f"[{i}/{n}] {Path(path).name}"),
+                            systems)
     say("match", "matching all workflows")
     _timed(summary, "match", match, con, settings, summary.as_of)
     _summarise(con, summary)

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from jobs.lineage import keys_sql, record_sql
+from jobs.matching.lifecycle import EXCEPTION_ROWS, GROUP_ROWS, MEMBER_ROWS
 from jobs.published import AGE_BUCKETS, published_dir, point_current
 from jobs.settings import Settings
 
@@ -38,6 +39,15 @@ COPIES = {
     "entity": "SELECT * FROM entity",
 }
 
+def _copies(live: bool) -> dict[str, str]:
+    """What each published table is made of; ``live`` takes this run's results directly."""
+    if not live:
+        return COPIES
+    exceptions = COPIES["exception"].replace("FROM exception e", f"FROM ({EXCEPTION_ROWS}) e")
+    return {**COPIES, "match_group": GROUP_ROWS, "match_member": MEMBER_ROWS,
+            "exception": exceptions}
+
+
 SCOPE = """
     SELECT s.record_id, s.workflow, s.source_system, s.source_ref, s.entity, s.currency, s.amount,
            s.event_date, strftime(s.event_date, '%Y-%m') AS period,
@@ -61,8 +71,13 @@ KPI_AGING = """
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_of: dt.date,
-            info: dict) -> Path:
-    """Write ``<home>/published/<run_id>.duckdb`` and make it current; prune old runs."""
+            info: dict, make_current: bool = True, until: dt.datetime | None = None,
+            live: bool = False) -> Path:
+    """Write ``<home>/published/<run_id>.duckdb`` and, normally, make it current.
+
+    A replay publishes beside the current run (``make_current=False``) for comparison, from
+    this matching's own results (``live``) rather than the warehouse's persisted state.
+    """
     target_dir = published_dir(settings.home)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{run_id}.duckdb"
@@ -74,12 +89,14 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     # ATTACH takes no bound parameters: the path is our own, quoted as a SQL literal.
     con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS pub")
     try:
-        for name, select in COPIES.items():
-            con.execute(f"CREATE TABLE pub.{name} AS {select}",
-                        {"as_of": as_of} if "$as_of" in select else {})
+        for name, select in _copies(live).items():
+            params = {k: v for k, v in {"as_of": as_of, "run_id": run_id,
+                                         "now": dt.datetime.now(dt.UTC)}.items()
+                      if f"${k}" in select}
+            con.execute(f"CREATE TABLE pub.{name} AS {select}", params)
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
-        con.execute(f"CREATE TABLE pub.record AS {record_sql()}")
-        con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql()}")
+        con.execute(f"CREATE TABLE pub.record AS {record_sql()}", {"until": until})
+        con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql()}", {"until": until})
         con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
         con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")
         con.execute("""CREATE TABLE pub.run_info AS SELECT ?::VARCHAR AS run_id, ?::DATE AS as_of,
@@ -92,8 +109,9 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     finally:
         con.execute("DETACH pub")
     tmp.rename(target)
-    point_current(settings.home, target)
-    _prune(target_dir, keep=settings.retention.published_runs, current=target)
+    if make_current:
+        point_current(settings.home, target)
+        _prune(target_dir, keep=settings.retention.published_runs, current=target)
     return target
 
 

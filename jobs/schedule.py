@@ -25,13 +25,16 @@ log = logging.getLogger("recon.worker")
 _cycle_lock = threading.Lock()
 
 
-def scheduled_cycle(home: str, config: str | None, sources: str, trigger: str) -> None:
-    """Job entry point (module-level so the persistent job store can reference it)."""
+def scheduled_cycle(home: str, config: str | None, sources: str, trigger: str,
+                    source: str | None = None) -> None:
+    """Job entry point (module-level so the persistent job store can reference it): snapshot
+    one source's folder, then validate → match → publish over everything."""
     from jobs.pipeline import run_cycle
 
     settings = Settings.load(config=Path(config) if config else None, home=Path(home))
     with _cycle_lock:  # by choice: a late trigger waits rather than opening a second writer
-        summary = run_cycle(settings, Path(sources), trigger=trigger)
+        summary = run_cycle(settings, Path(sources), trigger=trigger,
+                            systems=[source] if source else None)
     log.info("run %s (%s): %d matched, %d open exceptions, %.1fs", summary.run_id, trigger,
              summary.matched_records, sum(summary.exceptions_by_cause.values()),
              sum(summary.seconds.values()))
@@ -51,7 +54,7 @@ def build_scheduler(settings: Settings, sources: Path, config: Path | None) -> B
         scheduler.add_job(
             scheduled_cycle, _trigger(trig), id=f"cycle:{source}", name=f"{source} feed cycle",
             args=[str(settings.home.resolve()), str(config.resolve()) if config else None,
-                  str(sources.resolve()), f"schedule:{source}"],
+                  str(sources.resolve()), f"schedule:{source}", source],
             replace_existing=True, coalesce=True, max_instances=1,
             misfire_grace_time=int(trig.grace_minutes * 60))
     return scheduler

@@ -66,10 +66,12 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def source_files(sources: Path) -> list[Path]:
-    """Files under the known system folders, reference data first, in a stable order."""
+def source_files(sources: Path, systems: list[str] | None = None) -> list[Path]:
+    """Files under the known system folders (or only ``systems``), reference data first."""
     files = []
     for folder in SYSTEM_FOLDERS:
+        if systems is not None and folder not in systems:
+            continue
         root = sources / folder
         if root.is_dir():
             files += sorted(p for p in root.rglob("*")
@@ -139,13 +141,13 @@ def _store(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: str,
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
            options: dict[str, dict[str, Any]] | None = None, workers: int | None = None,
-           progress=None) -> IngestReport:
+           progress=None, systems: list[str] | None = None) -> IngestReport:
     """Snapshot every new file under ``sources``; unchanged files are skipped by hash."""
     report = IngestReport()
     extracted_at = dt.datetime.now(dt.UTC)
     known = _known_hashes(con)
     todo = []
-    for path in source_files(sources):
+    for path in source_files(sources, systems):
         report.files_seen += 1
         digest = file_hash(path)
         if digest in known:

@@ -90,12 +90,18 @@ def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def current_view_sql(table: str) -> str:
-    """SELECT of the latest version of every record of a transaction table."""
+def current_view_sql(table: str, until: bool = False) -> str:
+    """SELECT of the latest version of every record of a transaction table.
+
+    With ``until``, only versions extracted up to the bound parameter ``$until`` (NULL: all)
+    count, which is how a replay sees the warehouse as it was at a past snapshot.
+    """
     if table not in _VERSIONED:
         raise ValueError(f"{table} is not a versioned table")
+    cutoff = ("AND (CAST($until AS TIMESTAMPTZ) IS NULL OR extracted_at <= CAST($until AS TIMESTAMPTZ)) "
+              if until else "")
     # A held-back snapshot (failed validation wholesale) never replaces the last good version.
     return (f'SELECT * FROM "{table}" WHERE snapshot_id NOT IN '
-            "(SELECT snapshot_id FROM snapshot WHERE status = 'held_back') "
+            f"(SELECT snapshot_id FROM snapshot WHERE status = 'held_back') {cutoff}"
             "QUALIFY row_number() OVER "
             "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC) = 1")

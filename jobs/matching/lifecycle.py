@@ -11,8 +11,7 @@ import datetime as dt
 
 import duckdb
 
-SAVE_GROUPS = """
-    INSERT INTO match_group BY NAME
+GROUP_ROWS = """
     SELECT match_id, $run_id AS run_id, any_value(workflow) AS workflow, any_value(rule) AS rule,
            min(confidence) AS confidence,
            CASE WHEN count(DISTINCT currency) = 1 THEN any_value(currency) END AS currency,
@@ -22,8 +21,7 @@ SAVE_GROUPS = """
            $now AS matched_at
     FROM recon__groups GROUP BY match_id"""
 
-SAVE_MEMBERS = """
-    INSERT INTO match_member BY NAME
+MEMBER_ROWS = """
     SELECT match_id, record_id, side, source_system, source_ref, amount, event_date
     FROM recon__groups"""
 
@@ -33,20 +31,22 @@ CLOSE_RESOLVED = """
                                 WHERE g.record_id = exception.record_id LIMIT 1)
     WHERE status = 'open' AND exception_id NOT IN (SELECT exception_id FROM recon__exc_now)"""
 
-UPSERT_OPEN = """
-    INSERT INTO exception BY NAME
+EXCEPTION_ROWS = """
     SELECT n.exception_id, n.workflow, n.cause, n.sub_cause, 'open' AS status, n.entity,
            n.source_system, n.source_ref, n.record_id, o.source_system AS counterpart_system,
            o.source_ref AS counterpart_ref, n.other_id AS counterpart_record_id, n.currency,
            n.amount, n.difference, n.event_date,
            least(coalesce(n.event_date, $as_of), $as_of) AS first_seen, $as_of AS last_seen,
-           n.correlation_id, n.detail,
-           to_json(c.refs) AS candidates
+           NULL::DATE AS resolved_at, NULL::VARCHAR AS resolved_by_match,
+           n.correlation_id, n.detail, to_json(c.refs) AS candidates
     FROM recon__exc_now n LEFT JOIN recon__records o ON o.record_id = n.other_id
     LEFT JOIN (SELECT n2.record_id, list(r.source_system || ':' || r.source_ref ORDER BY k) AS refs
                FROM recon__exc_now n2, unnest(n2.candidates) WITH ORDINALITY AS u(cand, k)
                JOIN recon__records r ON r.record_id = u.cand
-               GROUP BY n2.record_id) c ON c.record_id = n.record_id
+               GROUP BY n2.record_id) c ON c.record_id = n.record_id"""
+
+UPSERT_OPEN = f"""
+    INSERT INTO exception BY NAME {EXCEPTION_ROWS}
     ON CONFLICT (exception_id) DO UPDATE SET
         cause = excluded.cause, sub_cause = excluded.sub_cause, status = 'open',
         entity = excluded.entity, counterpart_system = excluded.counterpart_system,
@@ -64,8 +64,9 @@ def persist(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> None
     try:
         con.execute("DELETE FROM match_member")
         con.execute("DELETE FROM match_group")
-        con.execute(SAVE_GROUPS, {k: params[k] for k in ("run_id", "now")})
-        con.execute(SAVE_MEMBERS)
+        con.execute(f"INSERT INTO match_group BY NAME {GROUP_ROWS}",
+                    {k: params[k] for k in ("run_id", "now")})
+        con.execute(f"INSERT INTO match_member BY NAME {MEMBER_ROWS}")
         con.execute(CLOSE_RESOLVED, {"as_of": as_of})
         con.execute(UPSERT_OPEN, {"as_of": as_of})
         con.execute("COMMIT")

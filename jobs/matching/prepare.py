@@ -29,7 +29,7 @@ def prepare_steps() -> list[Step]:
                    upper(concat_ws(' ', t.remittance_text, t.structured_reference)) AS text,
                    t.counterparty_name AS name, t.charges_amount, t.instructed_amount,
                    t.instructed_currency, a.account_key IS NULL AS unmapped_account
-            FROM ({current_view_sql('bank_transaction')}) t
+            FROM ({current_view_sql('bank_transaction', until=True)}) t
             LEFT JOIN recon__account a ON a.account_key = {norm('t.account')}
             WHERE t.status = 'booked'"""),
         Step("erp", f"""
@@ -42,7 +42,7 @@ def prepare_steps() -> list[Step]:
                    t.text AS name, t.trading_partner, {norm('t.purchase_order')} AS po,
                    EXISTS (SELECT 1 FROM recon__account a WHERE a.company_code = t.company_code
                            AND a.gl_account = t.gl_account) AS on_bank_gl
-            FROM ({current_view_sql('ledger_line')}) t"""),
+            FROM ({current_view_sql('ledger_line', until=True)}) t"""),
         Step("billing", f"""
             CREATE OR REPLACE TEMP TABLE recon__billing AS
             SELECT t.record_id, 'billing' AS source_system, t.source_ref, t.kind,
@@ -50,9 +50,9 @@ def prepare_steps() -> list[Step]:
                    CAST(timezone('UTC', t.created) AS DATE) AS event_date, t.correlation_id,
                    t.customer_id, i.invoice_number, {norm('i.invoice_number')} AS invoice_ref,
                    {norm('t.source_ref')} AS ref, c.erp_id AS erp_customer, c.company_code AS entity
-            FROM ({current_view_sql('billing_event')}) t
+            FROM ({current_view_sql('billing_event', until=True)}) t
             LEFT JOIN (SELECT source_ref, any_value(invoice_number) AS invoice_number
-                       FROM ({current_view_sql('billing_event')}) WHERE kind = 'invoice'
+                       FROM ({current_view_sql('billing_event', until=True)}) WHERE kind = 'invoice'
                        GROUP BY source_ref) i
                    ON i.source_ref = t.invoice_id
             LEFT JOIN counterparty c ON c.kind = 'customer' AND c.system_id = t.customer_id
@@ -65,19 +65,19 @@ def prepare_steps() -> list[Step]:
                    t.total AS amount, CAST(timezone('UTC', coalesce(t.updated_at, t.created_at)) AS DATE)
                    AS event_date, t.supplier_id, t.correlation_id,
                    t.version = max(t.version) OVER (PARTITION BY t.po_number) AS latest
-            FROM ({current_view_sql('purchase_order')}) t"""),
+            FROM ({current_view_sql('purchase_order', until=True)}) t"""),
         Step("receipts", f"""
             CREATE OR REPLACE TEMP TABLE recon__receipt AS
             SELECT t.record_id, 'procurement' AS source_system, t.source_ref, {norm('t.po_number')} AS po,
                    t.line_num, t.quantity, CAST(timezone('UTC', t.received_at) AS DATE) AS event_date,
                    t.correlation_id
-            FROM ({current_view_sql('receipt')}) t"""),
+            FROM ({current_view_sql('receipt', until=True)}) t"""),
         Step("supplier invoices", f"""
             CREATE OR REPLACE TEMP TABLE recon__sinv AS
             SELECT t.record_id, 'procurement' AS source_system, t.source_ref, t.invoice_number,
                    {norm('t.invoice_number')} AS ref, {norm('t.po_number')} AS po, t.supplier_id,
                    t.currency, t.total AS amount, t.invoice_date AS event_date, t.created_at,
                    t.correlation_id, v.erp_id AS erp_vendor, v.company_code AS vendor_entity
-            FROM ({current_view_sql('supplier_invoice')}) t
+            FROM ({current_view_sql('supplier_invoice', until=True)}) t
             LEFT JOIN counterparty v ON v.kind = 'vendor' AND v.system_id = t.supplier_id"""),
     ]

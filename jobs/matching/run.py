@@ -88,12 +88,12 @@ def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.float64())
 
 
-def _params(settings: Settings, as_of: dt.date) -> dict:
+def _params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -> dict:
     m = settings.matching
     return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
             "window": m.date_window_days, "min_score": m.fuzzy_name_min_score,
             "fx_band": m.fx_rate_band, "price_tol": m.po_price_tolerance_rel, "as_of": as_of,
-            "causes": [c.value for c in Cause]}
+            "causes": [c.value for c in Cause], "until": until}
 
 
 def _register(con: duckdb.DuckDBPyConnection) -> None:
@@ -117,12 +117,16 @@ def execute(con: duckdb.DuckDBPyConnection, steps: list[Step], params: dict) -> 
     return report
 
 
-def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date) -> MatchReport:
-    """Run every workflow's rules; leaves recon__groups and recon__exc_now for the caller."""
+def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
+          until: dt.datetime | None = None) -> MatchReport:
+    """Run every workflow's rules; leaves recon__groups and recon__exc_now for the caller.
+
+    ``until`` limits the records to versions extracted up to then (replay of a past snapshot).
+    """
     _register(con)
     con.execute("CREATE OR REPLACE TEMP TABLE recon__iso (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO recon__iso VALUES (?)", [[c] for c in sorted(iso_codes())])
     con.execute("CREATE OR REPLACE TEMP TABLE recon__windows (workflow VARCHAR, days INTEGER)")
     con.executemany("INSERT INTO recon__windows VALUES (?, ?)",
                     [[w, d] for w, d in settings.settlement_days.items()])
-    return execute(con, all_steps(settings), _params(settings, as_of))
+    return execute(con, all_steps(settings), _params(settings, as_of, until))
