@@ -13,10 +13,16 @@ from jobs.matching.steps import Step
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
 TOLERANCE = "($tol_abs + $tol_rel * abs(r_cmp))"
 
+def _digits(expr: str) -> str:
+    return f"list_sort(string_split(regexp_replace(CAST(abs({expr}) AS VARCHAR), '[^0-9]', '', 'g'), ''))"
+
+
+# A keying slip (two digits transposed) is "other": neither a fee, nor FX, nor a part payment.
 SUB_CAUSE = f"""CASE
     WHEN l_charges IS NOT NULL AND abs(abs(r_cmp) - abs(l_amt) - abs(l_charges)) <= $tol_abs
          THEN 'bank_fee'
     WHEN l_foreign THEN 'fx_difference'
+    WHEN {_digits('l_amt')} = {_digits('r_cmp')} THEN 'other'
     WHEN abs(l_amt) < abs(r_cmp) AND abs(r_cmp) - abs(l_amt) <= 50
          AND abs(l_amt) >= 0.97 * abs(r_cmp) THEN 'bank_fee'
     WHEN sign(l_amt) = sign(r_cmp) AND abs(l_amt) < abs(r_cmp) THEN 'partial_payment'

@@ -43,19 +43,29 @@ def prepare_steps() -> list[Step]:
                    EXISTS (SELECT 1 FROM recon__account a WHERE a.company_code = t.company_code
                            AND a.gl_account = t.gl_account) AS on_bank_gl
             FROM ({current_view_sql('ledger_line', until=True)}) t"""),
+        Step("erp keys", """
+            CREATE OR REPLACE TEMP TABLE recon__erp_key AS
+            SELECT record_id, ref AS key FROM recon__erp WHERE ref IS NOT NULL
+            UNION
+            SELECT record_id, ref2 FROM recon__erp WHERE ref2 IS NOT NULL"""),
         Step("billing", f"""
             CREATE OR REPLACE TEMP TABLE recon__billing AS
             SELECT t.record_id, 'billing' AS source_system, t.source_ref, t.kind,
                    upper(t.currency) AS currency, t.amount, t.fee, t.net,
                    CAST(timezone('UTC', t.created) AS DATE) AS event_date, t.correlation_id,
-                   t.customer_id, i.invoice_number, {norm('i.invoice_number')} AS invoice_ref,
+                   coalesce(t.customer_id, ch.customer_id) AS customer_id, i.invoice_number, {norm('i.invoice_number')} AS invoice_ref,
                    {norm('t.source_ref')} AS ref, c.erp_id AS erp_customer, c.company_code AS entity
             FROM ({current_view_sql('billing_event', until=True)}) t
+            LEFT JOIN (SELECT source_ref, any_value(invoice_id) AS invoice_id,
+                              any_value(customer_id) AS customer_id
+                       FROM ({current_view_sql('billing_event', until=True)}) WHERE kind = 'charge'
+                       GROUP BY source_ref) ch ON ch.source_ref = t.charge_id AND t.kind = 'refund'
             LEFT JOIN (SELECT source_ref, any_value(invoice_number) AS invoice_number
                        FROM ({current_view_sql('billing_event', until=True)}) WHERE kind = 'invoice'
                        GROUP BY source_ref) i
-                   ON i.source_ref = t.invoice_id
-            LEFT JOIN counterparty c ON c.kind = 'customer' AND c.system_id = t.customer_id
+                   ON i.source_ref = coalesce(t.invoice_id, ch.invoice_id)
+            LEFT JOIN counterparty c ON c.kind = 'customer'
+                 AND c.system_id = coalesce(t.customer_id, ch.customer_id)
             WHERE t.kind IN ('charge', 'refund', 'payout')
               AND coalesce(t.status, 'succeeded') NOT IN ('failed', 'canceled', 'pending')"""),
         Step("purchase orders", f"""

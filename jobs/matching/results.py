@@ -10,11 +10,14 @@ from jobs.matching.steps import Step
 
 RECORDS = """
     CREATE OR REPLACE TEMP TABLE recon__records AS
-    SELECT record_id, source_system, source_ref, entity, currency, amount, event_date,
+    SELECT *, CASE WHEN chain IS NULL THEN event_date
+                   ELSE max(event_date) OVER (PARTITION BY chain) END AS age_date
+    FROM (
+    SELECT NULL::VARCHAR AS chain, record_id, source_system, source_ref, entity, currency, amount, event_date,
            correlation_id, 'bank_to_ledger' AS default_workflow FROM recon__bank
     UNION ALL
-    SELECT record_id, source_system, source_ref, entity, currency, amount, event_date, correlation_id,
-           CASE WHEN on_bank_gl THEN 'bank_to_ledger'
+    SELECT NULL, record_id, source_system, source_ref, entity, currency, amount, event_date,
+           correlation_id, CASE WHEN on_bank_gl THEN 'bank_to_ledger'
                 WHEN trading_partner IS NOT NULL THEN 'intercompany'
                 WHEN account_type = 'D' AND (customer IN (SELECT erp_id FROM counterparty
                                                           WHERE kind = 'customer')
@@ -22,22 +25,22 @@ RECORDS = """
                 WHEN account_type = 'K' AND po IS NOT NULL THEN 'procure_to_pay' END
     FROM recon__erp
     UNION ALL
-    SELECT record_id, source_system, source_ref, entity, currency, amount, event_date,
+    SELECT NULL, record_id, source_system, source_ref, entity, currency, amount, event_date,
            correlation_id, 'billing_to_ledger' FROM recon__billing
     UNION ALL
-    SELECT record_id, source_system, source_ref, entity, currency, amount, event_date,
+    SELECT po, record_id, source_system, source_ref, entity, currency, amount, event_date,
            correlation_id, 'procure_to_pay' FROM recon__po_all WHERE latest
     UNION ALL
-    SELECT r.record_id, r.source_system, r.source_ref, p.entity, p.currency, NULL, r.event_date,
+    SELECT r.po, r.record_id, r.source_system, r.source_ref, p.entity, p.currency, NULL, r.event_date,
            r.correlation_id, 'procure_to_pay'
     FROM recon__receipt r LEFT JOIN (SELECT po, any_value(entity) AS entity,
                                             any_value(currency) AS currency
                                      FROM recon__po_all WHERE latest GROUP BY po) p ON p.po = r.po
     UNION ALL
-    SELECT s.record_id, s.source_system, s.source_ref, coalesce(s.vendor_entity, p.entity),
+    SELECT s.po, s.record_id, s.source_system, s.source_ref, coalesce(s.vendor_entity, p.entity),
            s.currency, s.amount, s.event_date, s.correlation_id, 'procure_to_pay'
     FROM recon__sinv s LEFT JOIN (SELECT po, any_value(entity) AS entity FROM recon__po_all
-                                  WHERE latest GROUP BY po) p ON p.po = s.po"""
+                                  WHERE latest GROUP BY po) p ON p.po = s.po)"""
 
 SCOPE = """
     CREATE OR REPLACE TEMP TABLE recon__scope AS
@@ -66,7 +69,7 @@ EXCEPTIONS = """
            CASE WHEN df.record_id IS NOT NULL THEN 'source_system_defect'
                 WHEN du.record_id IS NOT NULL THEN 'duplicate_submission'
                 WHEN d.record_id IS NOT NULL THEN d.cause
-                WHEN date_diff('day', s.event_date, CAST($as_of AS DATE))
+                WHEN date_diff('day', s.age_date, CAST($as_of AS DATE))
                      <= coalesce(w.days, 0) THEN 'timing_difference'
                 ELSE 'missing_counterpart' END AS cause,
            CASE WHEN df.record_id IS NULL AND du.record_id IS NULL THEN d.sub_cause END AS sub_cause,

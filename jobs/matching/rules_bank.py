@@ -29,12 +29,19 @@ def _unique_pairs(name: str, body: str) -> Step:
 
 def grams_step() -> Step:
     """Every run of 1..4 consecutive tokens of the remittance text, joined without separators,
-    so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711."""
+    so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711. Tokens
+    are also cut where a digit runs into a letter, because banks split long remittance lines
+    into fixed-width sub-fields that are joined without a space ('...0000171INV-DE01...')."""
     return Step("remittance grams", f"""
         CREATE OR REPLACE TEMP TABLE recon__grams AS
-        WITH t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
-                                                  x -> x <> '') AS toks
-                   FROM recon__bank WHERE text <> '' AND {unclaimed('recon__bank')}),
+        WITH src AS (SELECT record_id, text FROM recon__bank
+                     WHERE text <> '' AND {unclaimed('recon__bank')}
+                     UNION ALL
+                     SELECT record_id, regexp_replace(text, '([0-9])([A-Z])', '\\1 \\2', 'g')
+                     FROM recon__bank
+                     WHERE regexp_matches(text, '[0-9][A-Z]') AND {unclaimed('recon__bank')}),
+             t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
+                                                  x -> x <> '') AS toks FROM src),
              p AS (SELECT record_id, toks, unnest(range(1, len(toks) + 1)) AS i FROM t)
         SELECT DISTINCT record_id, array_to_string(toks[i:i + k - 1], '') AS gram
         FROM p, range(1, {MAX_GRAM_TOKENS} + 1) r(k)
@@ -49,12 +56,14 @@ def payout_steps(conf: float) -> list[Step]:
             SELECT p.record_id AS p_id, b.record_id AS b_id, e.record_id AS e_id,
                    p.amount AS p_amt, b.amount AS b_amt, e.amount AS e_amt
             FROM recon__billing p
-            JOIN recon__bank b ON b.currency = p.currency AND {unclaimed('b')}
-                 AND (b.ref = p.ref OR EXISTS (SELECT 1 FROM recon__grams g
-                                               WHERE g.record_id = b.record_id AND g.gram = p.ref))
-            LEFT JOIN recon__erp e ON e.on_bank_gl AND e.entity = b.entity
-                 AND e.gl_account = b.gl_account AND (e.ref = p.ref OR e.ref2 = p.ref)
-                 AND {unclaimed('e')}
+            JOIN (SELECT record_id, ref AS key FROM recon__bank WHERE ref IS NOT NULL
+                  UNION SELECT record_id, gram FROM recon__grams) bk ON bk.key = p.ref
+            JOIN recon__bank b ON b.record_id = bk.record_id AND b.currency = p.currency
+                 AND {unclaimed('b')}
+            LEFT JOIN (SELECT e.* , k.key FROM recon__erp_key k
+                       JOIN recon__erp e ON e.record_id = k.record_id
+                       WHERE e.on_bank_gl AND {unclaimed('e')}) e
+                 ON e.key = p.ref AND e.entity = b.entity AND e.gl_account = b.gl_account
             WHERE p.kind = 'payout' AND {unclaimed('p')}
             QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
@@ -80,8 +89,9 @@ def payout_steps(conf: float) -> list[Step]:
 
 
 def exact_reference_steps(conf: float) -> list[Step]:
-    body = f"""SELECT {_PAIR_COLS} FROM recon__bank b JOIN recon__erp e
-               ON {_SAME_ACCOUNT} AND (e.ref = b.ref OR e.ref2 = b.ref)
+    body = f"""SELECT DISTINCT {_PAIR_COLS} FROM recon__bank b
+               JOIN recon__erp_key k ON k.key = b.ref
+               JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
                WHERE b.ref IS NOT NULL AND {unclaimed('b')} AND {unclaimed('e')}"""
     return [_unique_pairs("recon__p_exact", body),
             *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
@@ -91,7 +101,8 @@ def exact_reference_steps(conf: float) -> list[Step]:
 def _text_candidates() -> str:
     return f"""SELECT DISTINCT {_PAIR_COLS}
                FROM recon__grams g JOIN recon__bank b ON b.record_id = g.record_id
-               JOIN recon__erp e ON {_SAME_ACCOUNT} AND (e.ref = g.gram OR e.ref2 = g.gram)
+               JOIN recon__erp_key k ON k.key = g.gram
+               JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
                WHERE {unclaimed('b')} AND {unclaimed('e')}"""
 
 
@@ -155,15 +166,17 @@ def unmapped_account_steps() -> list[Step]:
     return [
         Step("unmapped account pairs", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_unmapped AS
-            SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount - e.amount AS diff
+            SELECT * FROM (
+            SELECT DISTINCT b.record_id AS l_id, e.record_id AS r_id, b.amount - e.amount AS diff
             FROM recon__bank b
-            JOIN recon__erp e ON NOT e.on_bank_gl AND e.account_type = 'S'
-                 AND e.currency = b.currency AND e.amount IS NOT NULL
-                 AND (e.ref = b.ref OR e.ref IN (SELECT gram FROM recon__grams g
-                                                 WHERE g.record_id = b.record_id))
-            WHERE b.unmapped_account AND {unclaimed('b')} AND {unclaimed('e')}
-            QUALIFY count(*) OVER (PARTITION BY b.record_id) = 1
-                AND count(*) OVER (PARTITION BY e.record_id) = 1"""),
+            JOIN (SELECT record_id, ref AS key FROM recon__bank WHERE ref IS NOT NULL
+                  UNION SELECT record_id, gram FROM recon__grams) bk ON bk.record_id = b.record_id
+            JOIN recon__erp_key k ON k.key = bk.key
+            JOIN recon__erp e ON e.record_id = k.record_id AND NOT e.on_bank_gl
+                 AND e.account_type = 'S' AND e.currency = b.currency AND e.amount IS NOT NULL
+            WHERE b.unmapped_account AND {unclaimed('b')} AND {unclaimed('e')})
+            QUALIFY count(*) OVER (PARTITION BY l_id) = 1
+                AND count(*) OVER (PARTITION BY r_id) = 1"""),
         Step("unmapped account disputes", f"""
             INSERT INTO recon__d
             SELECT 'g:' || b.record_id, '{WF}', 'mapping_error', NULL, b.record_id, p.r_id, p.diff

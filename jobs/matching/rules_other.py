@@ -9,12 +9,13 @@ from jobs.matching.steps import Step, claim, unclaimed
 def charge_invoice_steps(conf: float) -> list[Step]:
     """Stripe charge or refund ↔ the ERP customer line carrying its invoice number. The customer
     must agree with master data (customers.csv), else both sides are a mapping error."""
-    body = f"""SELECT c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
+    body = f"""SELECT DISTINCT c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
                       -e.amount AS r_cmp, c.currency, NULL::DECIMAL(18,4) AS l_charges,
                       FALSE AS l_foreign, c.erp_customer, e.customer
-               FROM recon__billing c JOIN recon__erp e ON e.account_type = 'D'
-                    AND (e.ref = c.invoice_ref OR e.ref2 = c.invoice_ref)
+               FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
+               JOIN recon__erp e ON e.record_id = k.record_id AND e.account_type = 'D'
                     AND e.currency = c.currency AND e.amount IS NOT NULL
+                    AND sign(e.amount) = -sign(c.amount)
                WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
                  AND {unclaimed('c')} AND {unclaimed('e')}"""
     return [

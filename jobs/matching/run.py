@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 import duckdb
@@ -67,9 +68,16 @@ LEGAL_FORMS = frozenset("""ab ag as bv co corp corporation gmbh inc incorporated
     ltd limited nv oy plc pty sa sarl sas spa srl ug""".split())
 
 
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE",
+                         "Ü": "UE"})
+
+
 def _name_key(name: str) -> str:
-    """Lower-case words without punctuation or legal forms: 'ACME GmbH.' → 'acme'."""
-    words = utils.default_process(name).split()
+    """Lower-case ASCII words without punctuation or legal forms: 'Schröder GmbH.' → 'schroeder'.
+    Banks transliterate umlauts and drop accents in fixed-width name fields."""
+    ascii_name = unicodedata.normalize("NFKD", name.translate(_GERMAN))
+    ascii_name = "".join(c for c in ascii_name if not unicodedata.combining(c))
+    words = utils.default_process(ascii_name).split()
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
 
@@ -80,7 +88,9 @@ def name_similarity(a: str | None, b: str | None) -> float | None:
     if not a or not b:
         return None
     ka, kb = _name_key(a), _name_key(b)
-    return max(fuzz.token_set_ratio(ka, kb), fuzz.WRatio(ka, kb))
+    # Fixed-width bank fields often drop the spaces: compare without them too.
+    return max(fuzz.token_set_ratio(ka, kb), fuzz.WRatio(ka, kb),
+               fuzz.ratio(ka.replace(" ", ""), kb.replace(" ", "")))
 
 
 def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:

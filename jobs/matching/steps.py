@@ -24,7 +24,8 @@ def claim(rule_table: str, column: str = "record_id") -> Step:
                 f"INSERT INTO recon__claimed SELECT DISTINCT {column} FROM {rule_table}")
 
 
-UNCLAIMED = "NOT EXISTS (SELECT 1 FROM recon__claimed c WHERE c.record_id = {alias}.record_id)"
+UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM recon__claimed claimed__ "
+             "WHERE claimed__.record_id = {alias}.record_id)")
 
 
 def unclaimed(alias: str) -> str:
