@@ -27,6 +27,13 @@ def prepare_steps() -> list[Step]:
                    CASE WHEN {norm('t.end_to_end_id')} IN ('NOTPROVIDED', 'NONREF') THEN NULL
                         ELSE {norm('t.end_to_end_id')} END AS ref,
                    upper(concat_ws(' ', t.remittance_text, t.structured_reference)) AS text,
+                   -- the same text cut where a lower-case letter or a digit runs into a letter:
+                   -- word boundaries lost when a bank joined fixed-width remittance lines
+                   -- ('SammelzahlungINV-GB01-...', '...0000171INV-DE01-...')
+                   upper(regexp_replace(regexp_replace(
+                       concat_ws(' ', t.remittance_text, t.structured_reference),
+                       '([a-z])([A-Z])', '\\1 \\2', 'g'), '([0-9])([A-Za-z])', '\\1 \\2', 'g'))
+                       AS text_cut,
                    t.counterparty_name AS name, t.charges_amount, t.instructed_amount,
                    t.instructed_currency, a.account_key IS NULL AS unmapped_account
             FROM ({current_view_sql('bank_transaction', until=True)}) t

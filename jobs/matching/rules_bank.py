@@ -29,17 +29,16 @@ def _unique_pairs(name: str, body: str) -> Step:
 
 def grams_step() -> Step:
     """Every run of 1..4 consecutive tokens of the remittance text, joined without separators,
-    so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711. Tokens
-    are also cut where a digit runs into a letter, because banks split long remittance lines
-    into fixed-width sub-fields that are joined without a space ('...0000171INV-DE01...')."""
+    so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711. Grams come
+    from the text as written and from its cut variant (see prepare: ``text_cut``), so references
+    glued to a neighbouring word are found while mixed-case ids (Stripe's) stay whole."""
     return Step("remittance grams", f"""
         CREATE OR REPLACE TEMP TABLE recon__grams AS
         WITH src AS (SELECT record_id, text FROM recon__bank
                      WHERE text <> '' AND {unclaimed('recon__bank')}
                      UNION ALL
-                     SELECT record_id, regexp_replace(text, '([0-9])([A-Z])', '\\1 \\2', 'g')
-                     FROM recon__bank
-                     WHERE regexp_matches(text, '[0-9][A-Z]') AND {unclaimed('recon__bank')}),
+                     SELECT record_id, text_cut FROM recon__bank
+                     WHERE text_cut <> text AND {unclaimed('recon__bank')}),
              t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
                                                   x -> x <> '') AS toks FROM src),
              p AS (SELECT record_id, toks, unnest(range(1, len(toks) + 1)) AS i FROM t)
