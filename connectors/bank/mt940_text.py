@@ -1,0 +1,184 @@
+"""MT940 as banks send it, cut into statements and fields before mt-940 reads them.
+
+Real files wrap SWIFT envelopes around statements (``{1:...}{2:...}{4:`` ... ``-}``), put
+bank headers between them, hard-wrap single-line fields (``:28C:0000`` / ``0``), split a
+``:61:`` bank reference over lines, and write 2003-era Rabobank amounts with a dot. This module
+finds the fields itself (so it can count ``:61:`` lines independently of the library) and
+renders each statement in the regular form the library expects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from connectors.bank.values import BadValue
+
+#: No MT940 line is longer than 65 characters; a line this long is not a statement.
+LINE_LIMIT = 10_000
+TAG = re.compile(r":(\d{2}[A-Z]?|NS):")
+_BLOCKS = re.compile(r"^(?:\{[1235]:(?:[^{}]|\{[^{}]*\})*\})+")
+_DOTTED_BALANCE = re.compile(r"^([CD]\d{6}[A-Z]{3})(\d+)\.(\d{0,2})$")
+_DOTTED_LINE = re.compile(r"^(\d{6}(?:\d{4})?R?[CD][A-Z]?)(\d+)\.(\d{2})")
+SINGLE_LINE = frozenset({"20", "21", "25", "28", "28C", "60F", "60M", "60", "62F", "62M", "62",
+                         "64", "65", "13D", "13", "34F", "90D", "90C"})
+
+
+@dataclass
+class Field:
+    """One tagged field: the text after the tag, its continuation lines, where it starts."""
+
+    tag: str
+    lines: list[str]
+    line_no: int
+
+    @property
+    def value(self) -> str:
+        """A single-line field with hard wraps undone (``:28C:0000`` + ``0`` is ``00000``)."""
+        return "".join(line.strip() for line in self.lines)
+
+
+@dataclass
+class Statement:
+    """The fields from one ``:20:`` to the next, in order."""
+
+    fields: list[Field] = field(default_factory=list)
+
+    def first(self, *tags: str) -> Field | None:
+        return next((f for f in self.fields if f.tag in tags), None)
+
+    def all(self, *tags: str) -> list[Field]:
+        return [f for f in self.fields if f.tag in tags]
+
+    @property
+    def line_no(self) -> int:
+        return self.fields[0].line_no
+
+    def transactions(self) -> list[tuple[Field, list[Field]]]:
+        """Each ``:61:`` with the ``:86:`` (and ``:NS:``) fields that follow it."""
+        out: list[tuple[Field, list[Field]]] = []
+        for item in self.fields:
+            if item.tag == "61":
+                out.append((item, []))
+            elif item.tag in ("86", "NS") and out and _follows_transaction(self, item, out[-1][0]):
+                out[-1][1].append(item)
+        return out
+
+
+def _follows_transaction(statement: Statement, item: Field, line: Field) -> bool:
+    """An ``:86:`` belongs to the last ``:61:`` unless a balance came between them."""
+    index = statement.fields.index(item)
+    between = statement.fields[statement.fields.index(line) + 1:index]
+    return all(f.tag in ("86", "NS") for f in between)
+
+
+def statements(text: str) -> list[Statement]:
+    """Cut the text into statements of fields.
+
+    A ``-`` line followed by a tag (or the end) closes a statement; a tagged field after a
+    closed statement and before the next ``:20:`` belongs to no statement, and the file is
+    refused rather than the field silently lost. A ``-`` followed by text is content (ING
+    writes mandate ids such as ``MND-`` / ``EV01`` across lines).
+    """
+    lines = list(_lines(text))
+    found: list[Statement] = []
+    current: Statement | None = None
+    last: Field | None = None
+    closed = False
+    for i, (line_no, line) in enumerate(lines):
+        if line.strip() == "-" and (i + 1 == len(lines) or TAG.match(lines[i + 1][1])):
+            closed, last = True, None
+            continue
+        match = TAG.match(line)
+        if match is None:
+            if last is not None:
+                last.lines.append(line)
+            continue
+        tag = match.group(1)
+        if tag == "20":
+            current, closed = Statement(), False
+            found.append(current)
+        elif current is None or closed:
+            if found:
+                raise BadValue(f"line {line_no}: :{tag}: field outside any statement (after the "
+                               "'-' that ends one and before the next :20:)")
+            continue
+        last = Field(tag, [line[match.end():]], line_no)
+        current.fields.append(last)
+    for statement in found:
+        last = statement.fields[-1]
+        if last.tag in SINGLE_LINE:  # bank headers before the next :20: (ABNANL2A / 940)
+            del last.lines[1:]
+    return found
+
+
+def _lines(text: str):
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        if len(raw) > LINE_LIMIT:
+            raise BadValue(f"line {line_no} is {len(raw)} characters long; MT940 lines have at "
+                           "most 65")
+        line = raw.replace("\x1a", "")  # DOS end-of-file marks between statements
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("{"):
+            rest = _BLOCKS.sub("", stripped)
+            if rest.startswith("{4:"):
+                rest = rest[3:]
+            if not rest.strip():
+                continue
+            line = rest
+        elif stripped.startswith("-}") or stripped == "}":
+            continue
+        yield line_no, line
+
+
+def render(statement: Statement) -> str:
+    """The fields the library reads (reference, balances, statement lines, sums), regular.
+
+    ``:86:`` and ``:NS:`` are left out on purpose: their text is read by
+    :mod:`connectors.bank.remittance`, and leaving them out keeps a statement-level ``:86:``
+    from being glued to the last transaction.
+    """
+    dotted = any("." in f.value for f in statement.all("60F", "60M", "60", "62F", "62M", "62"))
+    out = []
+    for item in statement.fields:
+        if item.tag in ("86", "NS", "21", "25", "28", "28C", "13D", "13"):
+            continue
+        value = line_61(item) if item.tag == "61" else item.value
+        if dotted:
+            value = _undot(item.tag, value)
+        if item.tag == "61":
+            value = _typed(value)
+        out.append(f":{item.tag}:{value}")
+    return "\n".join(out) + "\n"
+
+
+#: Transaction type put into a ``:61:`` that has none: the library merges a line without a
+#: type into the next one. Rows never show it (see ``connectors.bank.mt940``).
+NO_TYPE = "NZZZ"
+_UNTYPED = re.compile(r"^(\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?[\d,]+)(?![\d,])(?![A-Z][A-Z0-9 ]{3})",
+                      re.IGNORECASE)
+
+
+def _typed(value: str) -> str:
+    return _UNTYPED.sub(r"\1" + NO_TYPE, value, count=1)
+
+
+def line_61(item: Field) -> str:
+    """A ``:61:`` with its supplementary details on the second line.
+
+    A bank reference wrapped over lines is joined back: every line up to the first one that
+    starts with ``/`` belongs to the first line (ING hard-wraps at random widths).
+    """
+    lines = [line.strip() for line in item.lines if line.strip()]
+    if len(lines) <= 2:
+        return "\n".join(lines)
+    cut = next((i for i, line in enumerate(lines[1:], start=1) if line.startswith("/")), 1)
+    return "".join(lines[:cut]) + "\n" + "".join(lines[cut:])
+
+
+def _undot(tag: str, value: str) -> str:
+    if tag == "61":
+        return _DOTTED_LINE.sub(r"\1\2,\3", value, count=1)
+    return _DOTTED_BALANCE.sub(r"\1\2,\3", value)

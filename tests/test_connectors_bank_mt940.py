@@ -1,0 +1,179 @@
+"""MT940 reader: dialects, signs, :86: layouts, independent line counts and statement proofs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from connectors.bank.mt940 import Mt940Connector
+from connectors.bank.mt940_text import statements
+from connectors.base import RejectedFile, record_key
+
+
+def mt940(lines: str, opening: str = "C240130EUR100,00", closing: str = "C240131EUR150,00",
+          header: str = ":20:STMT1\n:25:NL91ABNA0417164300\n:28C:12/1\n") -> str:
+    return f"{header}:60F:{opening}\n{lines}:62F:{closing}\n-\n"
+
+
+def read(tmp_path: Path, text: str, encoding: str = "utf-8", **options):
+    path = tmp_path / "statement.sta"
+    path.write_bytes(text.encode(encoding))
+    return Mt940Connector(**options).read(path)
+
+
+def rows_of(batch) -> list[dict]:
+    return batch.tables["bank_transaction"]
+
+
+def test_statement_is_read_and_proved(tmp_path):
+    text = mt940(":61:2401310131C60,00NTRFNONREF//B0001\n:86:Invoice 4711\n"
+                 ":61:2401310131D10,00NCHGNONREF//B0002\n:86:Fee\n")
+    batch = read(tmp_path, text)
+    rows = rows_of(batch)
+    assert [r["amount"] for r in rows] == [Decimal("60.00"), Decimal("-10.00")]
+    assert rows[0]["source_ref"] == rows[0]["acct_svcr_ref"] == "B0001"
+    assert rows[0]["record_id"] == record_key("bank", "NL91ABNA0417164300", "B0001")
+    assert rows[0]["account"] == "NL91ABNA0417164300"
+    assert rows[0]["statement_id"] == "STMT1/12/1/2024-01-31"
+    assert rows[0]["value_date"] == rows[0]["booking_date"] == dt.date(2024, 1, 31)
+    assert type(rows[0]["value_date"]) is dt.date
+    assert rows[0]["remittance_text"] == "Invoice 4711"
+    assert rows[0]["bank_tx_code"] == "NTRF"
+    assert batch.control["statements"][0]["balance"] == "proved"
+
+
+def test_reversal_of_a_credit_is_negative(tmp_path):
+    text = mt940(":61:2401310131RC50,00NTRFNONREF//X\n:61:2401310131RD100,00NTRFNONREF//Y\n",
+                 closing="C240131EUR150,00")
+    rows = rows_of(read(tmp_path, text))
+    assert [(r["amount"], r["is_reversal"]) for r in rows] == [
+        (Decimal("-50.00"), True), (Decimal("100.00"), True)]
+
+
+def test_balance_mismatch_is_rejected_with_figures(tmp_path):
+    text = mt940(":61:2401310131C60,00NTRFNONREF//B1\n", closing="C240131EUR150,00")
+    with pytest.raises(RejectedFile) as err:
+        read(tmp_path, text)
+    assert err.value.problem == ("statement STMT1/12/1/2024-01-31: opening 100.00 + movements "
+                                 "60.00 = 160.00 but closing balance is 150.00")
+
+
+def test_missing_closing_balance_is_rejected(tmp_path):
+    text = ":20:S\n:25:ACC\n:28C:1\n:60F:C240130EUR1,00\n:61:2401310131C1,00NTRFNONREF\n"
+    with pytest.raises(RejectedFile, match="no :62F:/:62M: balance"):
+        read(tmp_path, text)
+
+
+def test_swift_envelopes_and_hard_wrapped_fields(tmp_path):
+    text = ("{1:F01INGBNL2AXXXX0000000000}\n{2:I940INGBNL2AXXXXN}\n{4:\n:20:P1\n"
+            ":25:NL77INGB0574908765EUR\n:28C:0000\n0\n:60F:C140219EUR662,23\n"
+            ":61:1402200220C1,56NTRFEREF//00000000001\n005\n/TRCD/00100/\n"
+            ":86:/EREF/EV12341REP1231456T1234//CNTP/NL32INGB0000012345/INGBNL2A/ING BANK NV INZAKE\n"
+            " WEB///REMI/USTD//EV10001REP1000000T1000/\n:62F:C140220EUR663,79\n-}\n")
+    row = rows_of(read(tmp_path, text))[0]
+    assert row["acct_svcr_ref"] == "00000000001005"
+    assert row["raw"]["extra_details"] == "/TRCD/00100/"
+    assert row["end_to_end_id"] == "EV12341REP1231456T1234"
+    assert row["counterparty_account"] == "NL32INGB0000012345"
+    assert row["statement_id"] == "P1/00000/2014-02-20"
+
+
+def test_german_structured_details_with_continuation_lines(tmp_path):
+    text = mt940(
+        ":61:2401310131CR50,00NTRFNONREF//0724710333343453\n"
+        ":86:166?00GUTSCHRIFT?100399?20EREF+E2E-2024-0000?21001?22\n"
+        "SVWZ+Rechnung RE-2024-00\n815 Danke?30DRESDEFF508?31DE1450880\n0500194785000?32KARL?33 KAUFMANN\n",
+        closing="C240131EUR150,00")
+    row = rows_of(read(tmp_path, text))[0]
+    assert row["end_to_end_id"] == "E2E-2024-0000001"
+    assert "RE-2024-00815" in row["remittance_text"]
+    assert row["counterparty_account"] == "DE14508800500194785000"
+    assert row["counterparty_name"] == "KARL KAUFMANN"
+    assert row["raw"]["parsed_86"]["remittance"] == "Rechnung RE-2024-00815 Danke"
+
+
+def test_asn_dialect_with_counter_iban_in_the_statement_line(tmp_path):
+    text = mt940(":61:2001020102D2000,00NOVBNL29INGB0006475121\nj blom\n"
+                 ":86:NL29INGB0006475121 j blom\n" + " " * 65 + "\nSalaris december 2019\n",
+                 opening="C200102EUR2050,00", closing="C200102EUR50,00")
+    batch = read(tmp_path, text)
+    row = rows_of(batch)[0]
+    assert batch.control["dialects"] == ["ASN"]
+    assert row["amount"] == Decimal("-2000.00")
+    assert row["counterparty_account"] == "NL29INGB0006475121"
+    assert row["counterparty_name"] == "j blom"
+    assert row["remittance_text"] == "NL29INGB0006475121 j blom Salaris december 2019"
+
+
+def test_rabobank_2003_dotted_decimals_are_read_not_lost(tmp_path):
+    text = (":940:\n:20:940A030108\n:25:1017.490.554EUR\n:28:00000/00\n"
+            ":60F:C030107EUR000000020000.00\n:61:030109C000000000300.50NMSC170059286\n"
+            ":86:Demo\n:61:030109C000000000200.00NMSCNONREF\n:62F:C030108EUR000000020500.50\n")
+    rows = rows_of(read(tmp_path, text))
+    assert [r["amount"] for r in rows] == [Decimal("300.50"), Decimal("200.00")]
+
+
+def test_statement_lines_without_type_are_not_merged(tmp_path):
+    text = mt940(":61:2011301130CN20,00//1923978\n:86:A\n:61:2011301130DN10,00//1923979\n",
+                 opening="C201129NGN0,00", closing="C201130NGN10,00")
+    rows = rows_of(read(tmp_path, text))
+    assert [(r["amount"], r["bank_tx_code"]) for r in rows] == [
+        (Decimal("20.00"), None), (Decimal("-10.00"), None)]
+
+
+def test_mt942_is_not_balance_proved_but_its_sums_are(tmp_path):
+    text = (":20:ST1\n:25:PL29114010810000267002001002\n:28C:1/1\n:34F:PLN0\n:13D:1701191815+0100\n"
+            ":61:1701190119CN0,01NTRFNONREF//MB1\n:61:1701190119CN0,02NTRFNONREF//MB2\n"
+            ":90D:0PLN0,00\n:90C:2PLN0,03\n-\n")
+    batch = read(tmp_path, text)
+    assert batch.control["message"] == "MT942"
+    assert {r["status"] for r in rows_of(batch)} == {"pending"}
+    summary = batch.control["statements"][0]
+    assert summary["balance"].startswith("not provable")
+    assert ":90C: number of entries = 2" in summary["checks"]
+
+
+def test_wrong_sum_in_trailer_rejects(tmp_path):
+    text = (":20:ST1\n:25:ACC\n:28C:1/1\n:34F:EURD0,00\n:61:1610301031D0,42MCI0NONREF//B1\n"
+            ":90D:1EUR2,30\n")
+    with pytest.raises(RejectedFile, match=r":90D: sum of entries: file states 2.30 but 0.42"):
+        read(tmp_path, text)
+
+
+def test_field_after_the_statement_end_is_refused(tmp_path):
+    text = mt940(":61:2401310131C50,00NTRFNONREF//B1\n") + ":61:2401310131C9,00NTRFNONREF\n"
+    with pytest.raises(RejectedFile, match="outside any statement"):
+        read(tmp_path, text)
+
+
+def test_statement_level_info_after_closing_balance_is_not_a_transaction_detail(tmp_path):
+    text = mt940(":61:2401310131C50,00NTRFNONREF//B1\n:86:Payment\n").replace(
+        "-\n", ":86:BANK NAME PLC\n-\n")
+    assert rows_of(read(tmp_path, text))[0]["remittance_text"] == "Payment"
+
+
+def test_windows_1252_file_is_read(tmp_path):
+    text = mt940(":61:2401310131C50,00NTRFNONREF//B1\n:86:Überweisung Müller\n")
+    row = rows_of(read(tmp_path, text, encoding="cp1252"))[0]
+    assert row["remittance_text"] == "Überweisung Müller"
+
+
+def test_segmentation_counts_statement_lines_independently():
+    found = statements(mt940(":61:2401310131C1,00NTRFNONREF\n:86:a\n-\nb\n:61:2401310131C1,"
+                             "00NTRFNONREF\n"))
+    assert len(found) == 1 and len(found[0].all("61")) == 2
+    assert found[0].transactions()[0][1][0].lines == ["a", "-", "b"]
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b":20:STARTUMS\r\n:25:12345678/1020304050\r\n", True),
+    (b"{1:F01ASNBNL21XXXX0000000000}{2:O940ASNBNL21XXXXN}{3:}{4:\n:20:0000000000\n:25:NL53", True),
+    (b":940:\n:20:940A030107\n:25:0800003200000001610722 EUR\n", True),
+    (b":60F:C100318EUR380115,12\n", False),
+    (b'<?xml version="1.0"?><Document>', False),
+])
+def test_sniff_recognises_mt940_by_content(head, expected):
+    assert Mt940Connector().sniff(head, Path("x.xml")) is expected
