@@ -20,8 +20,9 @@ from jobs.settings import ConfigError, Settings
 
 app = typer.Typer(help="recon: reconciliation observability for finance teams.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console(stderr=True)
-out = Console()
+# Wide enough for the summary tables when output goes to a file or a pipe.
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+out = Console(width=None if sys.stdout.isatty() else 120)
 
 HomeOpt = Annotated[Path | None, typer.Option("--home", help="data folder (default ./.recon or "
                                                "$RECON_HOME)", show_default=False)]
@@ -73,7 +74,7 @@ def print_json(data: dict) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list]) -> Table:
-    t = Table(title=title, title_justify="left")
+    t = Table(title=title, title_justify="left", min_width=len(title) + 4)
     for c in columns:
         t.add_column(c, justify="right" if c in {"records", "count", "seconds", "rows"} else "left")
     for r in rows:

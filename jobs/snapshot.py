@@ -27,6 +27,9 @@ from jobs.arrow import to_arrow
 SYSTEM_FOLDERS = ("reference", "bank", "erp", "billing", "procurement")
 REPLACED_TABLES = {"entity", "account", "counterparty", "fx_rate"}  # master data: latest wins
 KEYED_TABLES = {"purchase_order_line", "supplier_invoice_line"}     # content-keyed children
+POOL_FROM_BYTES = 32 * 1024 * 1024
+STORE_BATCH_ROWS = 500_000
+STORE_BATCH_FILES = 200
 LINEAGE_TABLES = {"bank_transaction", "ledger_line", "billing_event", "purchase_order", "receipt",
                   "supplier_invoice"}
 
@@ -109,34 +112,51 @@ def _known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT content_hash FROM snapshot").fetchall()}
 
 
-def _store(con: duckdb.DuckDBPyConnection, parsed: Parsed, run_id: str,
+def _store(con: duckdb.DuckDBPyConnection, batch: list[Parsed], run_id: str,
            extracted_at: dt.datetime, report: IngestReport) -> None:
+    """Write several parsed files in one transaction (a commit costs a disk sync), one INSERT
+    per table: all of them land or none, and an interrupted run simply reads them again."""
+    tables: dict[str, list[pa.Table]] = {}
+    for parsed in batch:
+        for table, data in parsed.tables.items():
+            tables.setdefault(table, []).append(data)
     con.execute("BEGIN TRANSACTION")
     try:
-        if parsed.error:
-            con.execute("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?)",
-                        [parsed.content_hash, parsed.system or "unknown", parsed.path, parsed.error,
-                         extracted_at, run_id])
-            report.quarantined.append((parsed.path, parsed.error))
-        for table, data in parsed.tables.items():
+        for table, parts in tables.items():
+            data = pa.concat_tables(parts)
             con.register("_batch", data)
             verb = "INSERT OR REPLACE" if table in REPLACED_TABLES else (
                 "INSERT OR IGNORE" if table in KEYED_TABLES else "INSERT")
             con.execute(f'{verb} INTO "{table}" BY NAME SELECT * FROM _batch')
             con.unregister("_batch")
             report.rows[table] += data.num_rows
-        con.execute(
-            "INSERT INTO snapshot VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [parsed.snapshot_id, parsed.system or "unknown", parsed.connector or "none",
-             parsed.path, parsed.content_hash, extracted_at, parsed.record_count,
-             parsed.total_amount, "quarantined" if parsed.error else "ok", parsed.error, run_id])
+        for parsed in batch:
+            _record_snapshot(con, parsed, run_id, extracted_at)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    if not parsed.error:
-        report.snapshots += 1
-        report.records_by_system[parsed.system] += parsed.record_count
+    for parsed in batch:
+        if parsed.error:
+            report.quarantined.append((parsed.path, parsed.error))
+        else:
+            report.snapshots += 1
+            report.records_by_system[parsed.system] += parsed.record_count
+
+
+def _record_snapshot(con, parsed: Parsed, run_id: str, extracted_at: dt.datetime) -> None:
+    if parsed.error:
+        con.execute("INSERT OR REPLACE INTO quarantine (content_hash, source_system, source, reason, "
+                    "quarantined_at, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    [parsed.content_hash, parsed.system or "unknown", parsed.path, parsed.error,
+                     extracted_at, run_id])
+    con.execute(
+        "INSERT INTO snapshot (snapshot_id, source_system, connector, source, content_hash, "
+        "extracted_at, record_count, total_amount, status, error, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [parsed.snapshot_id, parsed.system or "unknown", parsed.connector or "none",
+         parsed.path, parsed.content_hash, extracted_at, parsed.record_count,
+         parsed.total_amount, "quarantined" if parsed.error else "ok", parsed.error, run_id])
 
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
@@ -155,7 +175,10 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
             continue
         known.add(digest)  # the same bytes twice in one delivery count once
         todo.append((str(path), digest))
-    workers = workers or min(len(todo), os.cpu_count() or 1, 4)
+    size = sum(Path(p).stat().st_size for p, _ in todo)
+    if workers is None:
+        # Worker processes take seconds to start (imports): worth it only for big deliveries.
+        workers = min(len(todo), os.cpu_count() or 1, 4) if size >= POOL_FROM_BYTES else 1
     args = [(p, h, extracted_at, options or {}) for p, h in todo]
     if workers <= 1 or len(todo) <= 1:
         results = (_parse(*a) for a in args)
@@ -169,7 +192,16 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
 
 
 def _drain(con, results, run_id, extracted_at, report, progress, total) -> None:
+    """Store parsed files in batches of about STORE_BATCH_ROWS rows."""
+    batch: list[Parsed] = []
+    rows = 0
     for i, parsed in enumerate(results, 1):
-        _store(con, parsed, run_id, extracted_at, report)
+        batch.append(parsed)
+        rows += sum(t.num_rows for t in parsed.tables.values())
+        if rows >= STORE_BATCH_ROWS or len(batch) >= STORE_BATCH_FILES:
+            _store(con, batch, run_id, extracted_at, report)
+            batch, rows = [], 0
         if progress:
             progress(i, total, parsed.path)
+    if batch:
+        _store(con, batch, run_id, extracted_at, report)
