@@ -176,7 +176,7 @@ class LedgerLine(Lineage, table=True):
     customer: str | None = None
     vendor: str | None = None
     amount: Decimal | None = _amount(nullable=True, description="signed, document currency; credits negative; None when unreadable")
-    currency: str
+    currency: str | None = Field(default=None, description="None when missing: a defect")
     amount_local: Decimal | None = _amount(nullable=True)
     local_currency: str | None = None
     reference: str | None = None
@@ -306,6 +306,7 @@ class JobRun(SQLModel, table=True):
     rows_out: int | None = None
     as_of: dt.date | None = None
     attempt: int = 1
+    retries: int | None = Field(default=None, description="transient failures retried (HTTP, locks)")
     error: str | None = None
     traceback: str | None = None
     stages: dict | None = Field(default=None, sa_type=JSON)

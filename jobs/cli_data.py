@@ -8,8 +8,19 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from jobs.cli import AsOfOpt, ConfigOpt, HomeOpt, app, console, fail, load_settings, out, \
-    parse_date, print_json, table
+from jobs.cli import (
+    AsOfOpt,
+    ConfigOpt,
+    HomeOpt,
+    app,
+    console,
+    fail,
+    load_settings,
+    out,
+    parse_date,
+    print_json,
+    table,
+)
 
 
 @app.command()
@@ -38,7 +49,7 @@ def _print_summary(s) -> None:
     out.print(f"[bold]run {s.run_id}[/] as of {s.as_of}: {ing.files_seen} files, "
               f"{ing.snapshots} new snapshots, {ing.unchanged} unchanged, "
               f"{len(ing.quarantined)} quarantined")
-    for path, reason in ing.quarantined:
+    for _path, reason in ing.quarantined:
         out.print(f"  [yellow]quarantined[/] {reason}")
     out.print(table("records in scope per source", ["source", "records"],
                     [[k, v] for k, v in s.records_by_system.items()]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,39 +28,108 @@ MATCH_COLUMNS = ["match_id", "workflow", "rule", "confidence", "left_system", "l
                  "right_system", "right_ref"]
 
 FILTERABLE = ("workflow", "cause", "entity", "currency", "status", "source_system", "queue")
+# Report filters, name -> SQL expression over ``exception_view_sql()``; values are always bound.
+VIEW_FILTERS = {**{k: f'"{k}"' for k in FILTERABLE},
+                "period": "strftime(event_date, '%Y-%m')", "age_bucket": "age_bucket",
+                "assignee": "assignee", "sub_cause": "sub_cause"}
+SEARCH = "search"  # free text, found in the id, either reference or the correlation id
+UNASSIGNED = "(unassigned)"  # the assignee filter's value for "nobody"
+OVERLAY = "_workflow_overlay"
+OVERLAY_SCHEMA = pa.schema([("exception_id", pa.string()), ("wf_status", pa.string()),
+                            ("wf_assignee", pa.string()), ("wf_queue", pa.string()),
+                            ("wf_version", pa.int64())])
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _where(filters: dict[str, list[str]] | None, columns: tuple[str, ...]) -> tuple[str, list]:
+def _where(filters: dict[str, list[str]] | None, columns: Mapping[str, str]) -> tuple[str, list]:
     clauses, params = [], []
     for key, values in (filters or {}).items():
+        if key == SEARCH and SEARCH in columns:
+            if values and str(values[0]).strip():
+                clauses.append(columns[SEARCH])
+                params += ["%" + str(values[0]).strip().lower() + "%"] * columns[SEARCH].count("?")
+            continue
         if key not in columns:
             raise ValueError(f"cannot filter on {key!r}; allowed: {', '.join(columns)}")
         if values:
-            clauses.append(f'"{key}" IN (' + ", ".join("?" * len(values)) + ")")
-            params += list(values)
+            clauses.append(_in(columns[key], list(values)))
+            params += [v for v in values if v != UNASSIGNED]
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def exceptions_table(con: duckdb.DuckDBPyConnection, filters: dict[str, list[str]] | None = None,
-                     assignees: dict[str, str] | None = None) -> pa.Table:
-    """Exception rows in report order; open ones unless ``filters['status']`` says otherwise."""
+def _in(column: str, values: list[str]) -> str:
+    """``column IN (?, ...)``; the assignee filter's UNASSIGNED also matches NULL."""
+    named = [v for v in values if v != UNASSIGNED]
+    parts = [f"{column} IN ({', '.join('?' * len(named))})"] if named else []
+    if len(named) < len(values):
+        parts.append(f"{column} IS NULL")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def exception_view_sql() -> str:
+    """Published exceptions as the workflow sees them: the workflow store's state overlaid.
+
+    A manual resolution wins over the published ``open`` (it stays resolved across runs until
+    someone reopens it); an automatic resolution by the matcher stands. A queue set by routing
+    or assignment replaces the configured one. Needs the ``OVERLAY`` relation (``overlaid``).
+    """
+    return f"""SELECT e.* REPLACE (
+                   CASE WHEN e.status = 'open' AND o.wf_status = 'resolved' THEN 'resolved'
+                        ELSE e.status END AS status,
+                   coalesce(o.wf_queue, e.queue) AS queue),
+               o.wf_assignee AS assignee, coalesce(o.wf_version, 0) AS wf_version
+               FROM exception e LEFT JOIN {OVERLAY} o USING (exception_id)"""  # noqa: S608
+
+
+def exception_where(filters: dict[str, list[str]] | None) -> tuple[str, list]:
+    """WHERE clause and parameters over ``exception_view_sql()``; open ones unless told."""
     filters = dict(filters or {})
     filters.setdefault("status", ["open"])
-    where, params = _where(filters, FILTERABLE)
-    cols = ", ".join(f'"{c}"' for c in EXCEPTION_COLUMNS + EXCEPTION_EXTRA if c != "assignee")
-    table = con.execute(
-        f"SELECT {cols} FROM exception{where} ORDER BY workflow, cause, first_seen, exception_id",
-        params).fetch_arrow_table()
-    names = table.column("exception_id").to_pylist()
-    assigned = pa.array([(assignees or {}).get(x) for x in names], type=pa.string())
-    table = table.add_column(EXCEPTION_COLUMNS.index("assignee"), "assignee", assigned)
-    return table
+    search = ("(lower(exception_id) LIKE ? OR lower(source_ref) LIKE ? "
+              "OR lower(coalesce(counterpart_ref, '')) LIKE ? "
+              "OR lower(coalesce(correlation_id, '')) LIKE ?)")
+    return _where(filters, {**VIEW_FILTERS, SEARCH: search})
+
+
+@contextmanager
+def overlaid(con: duckdb.DuckDBPyConnection, overlay: pa.Table | None) -> Iterator[None]:
+    """Make the workflow overlay (``jobs.workflow.overlay``) visible to ``con`` as ``OVERLAY``.
+
+    Registered on the given connection or cursor only: concurrent readers on other cursors
+    never see each other's overlay.
+    """
+    con.register(OVERLAY, overlay if overlay is not None else OVERLAY_SCHEMA.empty_table())
+    try:
+        yield
+    finally:
+        con.unregister(OVERLAY)
+
+
+def exceptions_table(con: duckdb.DuckDBPyConnection, filters: dict[str, list[str]] | None = None,
+                     assignees: dict[str, str] | None = None,
+                     overlay: pa.Table | None = None) -> pa.Table:
+    """Exception rows in report order; open ones unless ``filters['status']`` says otherwise.
+
+    ``overlay`` is the workflow store's state (``jobs.workflow.overlay``): with it, status,
+    queue and assignee are the ones the dashboard shows, and filters apply to them. A bare
+    ``assignees`` mapping (exception id -> person) is accepted too.
+    """
+    if overlay is None and assignees:
+        overlay = pa.table({"exception_id": list(assignees), "wf_status": [None] * len(assignees),
+                            "wf_assignee": list(assignees.values()),
+                            "wf_queue": [None] * len(assignees),
+                            "wf_version": [0] * len(assignees)}, schema=OVERLAY_SCHEMA)
+    where, params = exception_where(filters)
+    cols = ", ".join(f'"{c}"' for c in EXCEPTION_COLUMNS + EXCEPTION_EXTRA)
+    with overlaid(con, overlay):
+        return con.execute(
+            f"SELECT {cols} FROM ({exception_view_sql()}){where} "  # noqa: S608
+            "ORDER BY workflow, cause, first_seen, exception_id", params).fetch_arrow_table()
 
 
 def matches_table(con: duckdb.DuckDBPyConnection, filters: dict[str, list[str]] | None = None) -> pa.Table:
     """One row per left × right member pair of every match group."""
-    where, params = _where(filters, ("workflow", "rule"))
+    where, params = _where(filters, {"workflow": "workflow", "rule": "rule"})
     return con.execute(f"""
         SELECT g.match_id, g.workflow, g.rule, g.confidence,
                l.source_system AS left_system, l.source_ref AS left_ref,
@@ -66,7 +137,7 @@ def matches_table(con: duckdb.DuckDBPyConnection, filters: dict[str, list[str]] 
         FROM (SELECT * FROM match_group{where}) g
         JOIN match_member l ON l.match_id = g.match_id AND l.side = 'left'
         JOIN match_member r ON r.match_id = g.match_id AND r.side = 'right'
-        ORDER BY g.match_id, left_system, left_ref, right_system, right_ref""",
+        ORDER BY g.match_id, left_system, left_ref, right_system, right_ref""",  # noqa: S608
                        params).fetch_arrow_table()
 
 

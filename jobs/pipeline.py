@@ -20,9 +20,11 @@ import duckdb
 from jobs import warehouse
 from jobs.matching.lifecycle import persist
 from jobs.matching.run import match
+from jobs.observability import check_sources
 from jobs.publish import publish
 from jobs.settings import Settings
 from jobs.snapshot import IngestReport, ingest
+from jobs.validate import ValidationReport, validate
 
 Progress = Callable[[str, str], None]
 
@@ -38,6 +40,8 @@ class RunSummary:
     match_groups: int = 0
     exceptions_by_cause: Counter = field(default_factory=Counter)
     published: Path | None = None
+    validation: ValidationReport | None = None
+    alerts: list = field(default_factory=list)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -54,14 +58,18 @@ def _log_start(con, run_id, job, trigger, as_of) -> None:
 def _log_end(con, run_id, status, summary: RunSummary | None, error: BaseException | None) -> None:
     rows_in = sum(summary.ingest.rows.values()) if summary else None
     rows_out = (summary.matched_records + sum(summary.exceptions_by_cause.values())) if summary else None
+    api_errors = summary.ingest.api_errors if summary else []
+    if status == "success" and api_errors:
+        status = "partial"  # by choice: a failing API must not hide the other sources' results
+    message = (f"{type(error).__name__}: {error}" if error is not None
+               else "; ".join(api_errors) or None)
     con.execute(
         "UPDATE job_run SET ended_at = ?, status = ?, rows_in = ?, rows_out = ?, error = ?, "
-        "traceback = ?, stages = ? WHERE run_id = ?",
-        [dt.datetime.now(dt.UTC), status, rows_in, rows_out,
-         None if error is None else f"{type(error).__name__}: {error}",
+        "traceback = ?, stages = ?, retries = ? WHERE run_id = ?",
+        [dt.datetime.now(dt.UTC), status, rows_in, rows_out, message,
          None if error is None else "".join(traceback.format_exception(error)),
          None if summary is None else {k: round(v, 3) for k, v in summary.seconds.items()},
-         run_id])
+         len(summary.ingest.api_retries) if summary else None, run_id])
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
@@ -130,7 +138,11 @@ def _stages(con, settings: Settings, sources: Path, summary: RunSummary, say: Pr
     say("ingest", f"reading {sources}")
     summary.ingest = _timed(summary, "ingest", ingest, con, sources, summary.run_id, None, None,
                             lambda i, n, path: say("ingest", f"[{i}/{n}] {Path(path).name}"),
-                            systems)
+                            systems, settings)
+    say("validate", "running the expectation suites on new snapshots")
+    summary.validation = _timed(summary, "validate", validate, con, settings, summary.run_id,
+                                summary.as_of)
+    summary.alerts = _timed(summary, "observe", check_sources, con, settings, summary.run_id)
     say("match", "matching all workflows")
     _timed(summary, "match", match, con, settings, summary.as_of)
     _summarise(con, summary)

@@ -14,8 +14,9 @@ import duckdb
 
 from jobs.lineage import keys_sql, record_sql
 from jobs.matching.lifecycle import EXCEPTION_ROWS, GROUP_ROWS, MEMBER_ROWS
-from jobs.published import AGE_BUCKETS, published_dir, point_current
+from jobs.published import AGE_BUCKETS, point_current, published_dir
 from jobs.settings import Settings
+from jobs.validation_checks import ensure_tables
 
 AGE_BUCKET_SQL = """CASE WHEN age_days <= 2 THEN '0-2' WHEN age_days <= 7 THEN '3-7'
     WHEN age_days <= 30 THEN '8-30' WHEN age_days <= 60 THEN '31-60'
@@ -36,6 +37,9 @@ COPIES = {
     "validation_result": "SELECT * FROM validation_result",
     "job_run": "SELECT * FROM job_run ORDER BY started_at DESC LIMIT 5000",
     "quarantine": "SELECT * FROM quarantine",
+    "data_quality_alert": "SELECT * FROM data_quality_alert ORDER BY created_at DESC LIMIT 5000",
+    "record_failure": "SELECT * FROM record_failure WHERE run_id IN (SELECT run_id FROM job_run "
+                      "ORDER BY started_at DESC LIMIT 20)",
     "entity": "SELECT * FROM entity",
 }
 
@@ -83,6 +87,9 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     target = target_dir / f"{run_id}.duckdb"
     tmp = target.with_suffix(".partial")
     tmp.unlink(missing_ok=True)
+    ensure_tables(con)
+    for stale in target_dir.glob("*.partial"):  # left by a run that was killed while publishing
+        stale.unlink(missing_ok=True)
     con.execute("CREATE OR REPLACE TEMP TABLE _queues (cause VARCHAR, queue VARCHAR, sla_days INT)")
     con.executemany("INSERT INTO _queues VALUES (?, ?, ?)",
                     [[c, settings.queues.get(c), settings.sla_days.get(c)] for c in settings.queues])

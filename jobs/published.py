@@ -17,6 +17,8 @@ from jobs.schema import create_table_sql
 # Canonical tables copied as they are into every published run.
 COPIED_TABLES = ("match_group", "match_member", "exception", "snapshot", "validation_result",
                  "job_run", "quarantine", "entity")
+# Also published, created by jobs.validation_checks.ensure_tables: data_quality_alert,
+# record_failure.
 
 # Published exceptions carry what readers need beyond the canonical columns.
 EXCEPTION_EXTRA = {"queue": "VARCHAR", "age_days": "BIGINT", "age_bucket": "VARCHAR",

@@ -97,6 +97,17 @@ class AppConfig(_Section):
     port: int = Field(8501, ge=1, le=65535)
 
 
+class ApiSource(_Section):
+    """A source read over HTTP instead of (or besides) its landing folder. The key or token
+    comes from the environment (STRIPE_API_KEY, COUPA_API_TOKEN), never from this file."""
+
+    enabled: bool = False
+    base_url: str
+    page_size: int = Field(100, ge=1, le=1000)
+    max_attempts: int = Field(5, ge=1, le=20)
+    backoff_seconds: float = Field(0.5, ge=0)
+
+
 class Retention(_Section):
     published_runs: int = Field(10, ge=1)
 
@@ -146,6 +157,7 @@ class Settings(BaseSettings):
     validation: Validation = Validation()
     app: AppConfig = AppConfig()
     retention: Retention = Retention()
+    api: dict[str, ApiSource] = Field(default_factory=dict)
 
     @field_validator("settlement_days")
     @classmethod
@@ -159,6 +171,12 @@ class Settings(BaseSettings):
     @classmethod
     def _causes(cls, v: dict[str, Any]) -> dict[str, Any]:
         _check_keys(v, {c.value for c in Cause}, "cause")
+        return v
+
+    @field_validator("api")
+    @classmethod
+    def _api_sources(cls, v: dict[str, ApiSource]) -> dict[str, ApiSource]:
+        _check_keys(v, {"billing", "procurement"}, "API source")
         return v
 
     @field_validator("schedules")

@@ -22,7 +22,9 @@ import pyarrow as pa
 
 from connectors.base import RejectedFile
 from connectors.registry import default_connectors, detect
+from jobs.api_ingest import ApiOutcome, api_parsed
 from jobs.arrow import to_arrow
+from jobs.settings import Settings
 
 SYSTEM_FOLDERS = ("reference", "bank", "erp", "billing", "procurement")
 REPLACED_TABLES = {"entity", "account", "counterparty", "fx_rate"}  # master data: latest wins
@@ -59,6 +61,8 @@ class IngestReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     rows: Counter = field(default_factory=Counter)
     records_by_system: Counter = field(default_factory=Counter)
+    api_retries: list[str] = field(default_factory=list)
+    api_errors: list[str] = field(default_factory=list)
 
 
 def file_hash(path: Path) -> str:
@@ -161,8 +165,10 @@ def _record_snapshot(con, parsed: Parsed, run_id: str, extracted_at: dt.datetime
 
 def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
            options: dict[str, dict[str, Any]] | None = None, workers: int | None = None,
-           progress=None, systems: list[str] | None = None) -> IngestReport:
-    """Snapshot every new file under ``sources``; unchanged files are skipped by hash."""
+           progress=None, systems: list[str] | None = None,
+           settings: Settings | None = None) -> IngestReport:
+    """Snapshot every new file under ``sources`` (unchanged files are skipped by hash), then
+    every new page of the API sources enabled in ``settings``."""
     report = IngestReport()
     extracted_at = dt.datetime.now(dt.UTC)
     known = _known_hashes(con)
@@ -188,6 +194,11 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             results = pool.map(_parse, *zip(*args, strict=True))
             _drain(con, results, run_id, extracted_at, report, progress, len(todo))
+    if settings is not None and settings.api:
+        outcome = ApiOutcome()
+        pages = api_parsed(settings, systems, known, extracted_at, outcome)
+        _drain(con, pages, run_id, extracted_at, report, progress, 0)
+        report.api_retries, report.api_errors = outcome.retries, outcome.errors
     return report
 
 

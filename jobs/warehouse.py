@@ -47,6 +47,9 @@ Migration = tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]
 MIGRATIONS: list[Migration] = [
     (1, "initial schema from the canonical model", _create_all),
     (2, "columns added to the canonical model since version 1", _add_missing_columns),
+    (3, "job_run.retries", _add_missing_columns),
+    (4, "ledger_line.currency may be missing (a source-system defect, not a crash)",
+     lambda con: con.execute("ALTER TABLE ledger_line ALTER COLUMN currency DROP NOT NULL")),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -9,7 +9,15 @@ import pytest
 from jobs import warehouse
 from jobs.settings import Settings
 from tests.rows import (
-    balanced, bank, billing, erp, load, purchase_order, receipt, reference, supplier_invoice,
+    balanced,
+    bank,
+    billing,
+    erp,
+    load,
+    purchase_order,
+    receipt,
+    reference,
+    supplier_invoice,
 )
 from tests.test_jobs_matching_rules import outcome
 

@@ -83,7 +83,7 @@ EXCEPTIONS = """
                     d.detail) AS detail,
            a.candidates
     FROM recon__scope s
-    LEFT JOIN (SELECT record_id, string_agg(DISTINCT detail, '; ') AS detail
+    LEFT JOIN (SELECT record_id, string_agg(DISTINCT detail, '; ' ORDER BY detail) AS detail
                FROM recon__defect GROUP BY record_id) df USING (record_id)
     LEFT JOIN recon__duplicate du USING (record_id)
     LEFT JOIN (SELECT record_id, arg_min(cause, precedence) AS cause,
@@ -91,7 +91,7 @@ EXCEPTIONS = """
                       arg_min(other, precedence) AS other, arg_min(difference, precedence) AS difference,
                       arg_min(cause || CASE WHEN sub_cause IS NULL THEN '' ELSE ' (' || sub_cause || ')'
                                        END, precedence) AS detail
-               FROM (SELECT *, list_position($causes, cause) AS precedence FROM recon__d)
+               FROM (SELECT *, (list_position($causes, cause), other) AS precedence FROM recon__d)
                GROUP BY record_id) d USING (record_id)
     LEFT JOIN recon__ambiguous a USING (record_id)
     LEFT JOIN recon__windows w ON w.workflow = s.workflow

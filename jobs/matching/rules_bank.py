@@ -141,10 +141,10 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
             WHERE {unclaimed('b')} AND {unclaimed('e')}"""),
         Step("fuzzy ambiguous", """
             CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
-            SELECT l_id AS record_id, list(r_id ORDER BY score DESC) AS candidates
+            SELECT l_id AS record_id, list(r_id ORDER BY score DESC, r_id) AS candidates
             FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY l_id HAVING count(*) > 1
             UNION ALL
-            SELECT r_id, list(l_id ORDER BY score DESC)
+            SELECT r_id, list(l_id ORDER BY score DESC, l_id)
             FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY r_id HAVING count(*) > 1"""),
         Step("fuzzy pairs", """
             CREATE OR REPLACE TEMP TABLE recon__p_fuzzy AS

@@ -21,6 +21,7 @@ from jobs.matching.prepare import prepare_steps
 from jobs.matching.results import result_steps, rule_tables
 from jobs.matching.steps import Step
 from jobs.settings import Settings
+from jobs.validation_checks import ensure_tables, failure_view_sql
 
 CONFIDENCE = {"payout_net_of_fees": 0.99, "exact_reference": 1.0, "reference_in_text": 0.95,
               "batch_payment": 0.9, "three_way_po": 0.97, "intercompany_pair": 0.95,
@@ -53,9 +54,8 @@ def rule_steps(rule: str, settings: Settings) -> list[Step]:
 
 
 def all_steps(settings: Settings) -> list[Step]:
-    steps = prepare_steps() + [Step("validation failures", """
-        CREATE TEMP TABLE IF NOT EXISTS recon__validation_failure
-        (record_id VARCHAR, source_system VARCHAR, detail VARCHAR)""")]
+    steps = prepare_steps() + [Step("validation failures", f"""
+        CREATE OR REPLACE TEMP TABLE recon__validation_failure AS {failure_view_sql(until=True)}""")]
     steps += defect_steps() + rule_tables() + [rules_bank.grams_step()]
     for rule in settings.matching.rule_order:
         steps += rule_steps(rule, settings)
@@ -134,6 +134,7 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
     ``until`` limits the records to versions extracted up to then (replay of a past snapshot).
     """
     _register(con)
+    ensure_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE recon__iso (code VARCHAR PRIMARY KEY)")
     con.executemany("INSERT INTO recon__iso VALUES (?)", [[c] for c in sorted(iso_codes())])
     con.execute("CREATE OR REPLACE TEMP TABLE recon__windows (workflow VARCHAR, days INTEGER)")
