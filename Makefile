@@ -29,7 +29,8 @@ test: lint
 	$(PYTEST) -n 2 --timeout 600
 
 test-slow: $(STAMP)
-	RECON_HYPOTHESIS_EXAMPLES=300 $(PYTEST) -m "slow or not (browser or bench)" -k "slow or properties" --timeout 3000
+	$(PYTEST) -m slow --timeout 3000
+	RECON_HYPOTHESIS_EXAMPLES=200 $(PYTEST) tests/test_jobs_matching_properties.py --timeout 3000
 
 test-browser: $(STAMP)
 	$(PYTEST) -m browser --timeout 900

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.settings import Settings, Trigger
 
 log = logging.getLogger("recon.worker")
+QUEUE_GRACE_SECONDS = 300
 _cycle_lock = threading.Lock()
 
 
@@ -56,7 +57,8 @@ def build_scheduler(settings: Settings, sources: Path, config: Path | None) -> B
             args=[str(settings.home.resolve()), str(config.resolve()) if config else None,
                   str(sources.resolve()), f"schedule:{source}", source],
             replace_existing=True, coalesce=True, max_instances=1,
-            misfire_grace_time=int(trig.grace_minutes * 60))
+            # a cycle queued behind another source's (one writer at a time) is late, not missed
+            misfire_grace_time=max(QUEUE_GRACE_SECONDS, int(trig.grace_minutes * 60)))
     return scheduler
 
 
@@ -66,8 +68,11 @@ def run_worker(settings: Settings, sources: Path, config: Path | None) -> None:
     scheduler = build_scheduler(settings, sources, config)
 
     def stop(signum, frame):
+        # By choice, shutdown runs on its own thread: inside a signal handler the main thread
+        # may hold the scheduler's locks. The cycle in progress finishes before the process
+        # exits (the executor's thread is waited for at interpreter exit).
         log.info("signal %s: finishing the current cycle, then stopping", signum)
-        scheduler.shutdown(wait=True)
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
