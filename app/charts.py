@@ -27,6 +27,7 @@ CAUSE_COLORS = dict(zip([c.value for c in Cause], [
 ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
                           "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})
 NOTHING = "—"
+NO_ENTITY = "(no entity)"
 SERIES_COLORS = ["#1f4e79", "#2e8b8b", "#c9a227", "#7d6b9e", "#b03a2e", "#5c6770", "#8fa9c4"]
 
 
@@ -42,7 +43,7 @@ def match_rate_by_workflow(df: pd.DataFrame) -> go.Figure:
                       "<extra></extra>"))
     fig.update_yaxes(tickformat=".0%", range=[0, 1.1], title="auto-match rate (count)")
     fig.update_xaxes(title=None)
-    return _style(fig, "Auto-match rate per workflow")
+    return style(fig, "Auto-match rate per workflow")
 
 
 def exceptions_by_cause(df: pd.DataFrame) -> go.Figure:
@@ -58,7 +59,22 @@ def exceptions_by_cause(df: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y}<br>%{x:,} open, %{customdata[0]:,} past SLA<extra></extra>"))
     fig.update_xaxes(title="open exceptions (count)")
     fig.update_yaxes(title=None)
-    return _style(fig, "Open exceptions by cause")
+    return style(fig, "Open exceptions by cause")
+
+
+def exceptions_by_queue(df: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of open exceptions per queue; frame from ``open_exceptions(by=[queue])``."""
+    if df.empty or df["exceptions"].sum() == 0:
+        return empty("No open exceptions for these filters")
+    df = df.sort_values("exceptions")
+    fig = go.Figure(go.Bar(
+        x=df["exceptions"], y=df["queue"], orientation="h", text=df["exceptions"],
+        textposition="outside", cliponaxis=False, marker_color=ACCENT,
+        customdata=df[["sla_breaches"]],
+        hovertemplate="%{y}<br>%{x:,} open, %{customdata[0]:,} past SLA<extra></extra>"))
+    fig.update_xaxes(title="open exceptions (count)")
+    fig.update_yaxes(title=None)
+    return style(fig, "Open exceptions by queue")
 
 
 def aging_by_cause(df: pd.DataFrame) -> go.Figure:
@@ -73,7 +89,7 @@ def aging_by_cause(df: pd.DataFrame) -> go.Figure:
                          "exceptions": "open exceptions (count)", "cause": "cause"})
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category")
-    return _style(fig, "Exception aging by cause")
+    return style(fig, "Exception aging by cause")
 
 
 def match_rate_trend(df: pd.DataFrame, names: dict[str, str] | None = None) -> go.Figure:
@@ -81,7 +97,8 @@ def match_rate_trend(df: pd.DataFrame, names: dict[str, str] | None = None) -> g
     if df.empty:
         return empty("No records in scope for these filters")
     names = names or {}
-    df = df.assign(label=[f"{e} · {names[e]}" if e in names else str(e) for e in df["entity"]])
+    df = df.assign(label=[f"{e} · {names[e]}" if e in names else _entity_label(e)
+                          for e in df["entity"]])
     fig = px.line(df.sort_values("period"), x="period", y="match_rate", color="label",
                   markers=True, custom_data=["matched", "records"],
                   color_discrete_sequence=SERIES_COLORS,
@@ -91,7 +108,29 @@ def match_rate_trend(df: pd.DataFrame, names: dict[str, str] | None = None) -> g
                                     "(%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
     fig.update_xaxes(type="category")
-    return _style(fig, "Auto-match rate per entity and period")
+    return style(fig, "Auto-match rate per entity and period")
+
+
+def percentiles(df: pd.DataFrame, category: str, title: str, unit: str = "days") -> go.Figure:
+    """Median and 95th percentile side by side per ``category``; from ``queries_latency``."""
+    if df.empty:
+        return empty("Nothing matched for these filters")
+    fig = go.Figure()
+    for column, name, color in (("p50", "median", ACCENT), ("p95", "95th percentile", "#8fa9c4")):
+        fig.add_trace(go.Bar(
+            x=df[category], y=df[column], name=name, marker_color=color,
+            text=[f"{v:.1f}" for v in df[column]], textposition="outside", cliponaxis=False,
+            customdata=df.iloc[:, 1], hovertemplate=f"%{{x}}<br>{name}: %{{y:.1f}} {unit} "
+                                                    "(%{customdata:,} in all)<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=unit, rangemode="tozero")
+    fig.update_xaxes(title=None, type="category")
+    return style(fig, title)
+
+
+def _entity_label(code) -> str:
+    """An entity code as shown; records with no known company code are named as such."""
+    return NO_ENTITY if code is None or (isinstance(code, float) and math.isnan(code)) else str(code)
 
 
 def empty(message: str) -> go.Figure:
@@ -101,14 +140,20 @@ def empty(message: str) -> go.Figure:
                        xref="paper", yref="paper", x=0.5, y=0.5)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _style(fig, None)
+    return style(fig, None)
 
 
-def _style(fig: go.Figure, title: str | None) -> go.Figure:
+def style(fig: go.Figure, title: str | None) -> go.Figure:
+    """The house style. A legend sits at the very bottom of the figure, below the x-axis title,
+    with room made for its rows, so the two never overlap."""
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    rows = math.ceil(entries / 3) if entries > 1 else 0
     fig.update_layout(
-        template="plotly_white", font=FONT, height=340, title=dict(text=title, x=0, font_size=15),
-        margin=dict(l=10, r=20, t=50 if title else 10, b=10), bargap=0.3,
-        legend=dict(orientation="h", yanchor="bottom", y=-0.35, x=0, title=None),
+        template="plotly_white", font=FONT, height=340 + 22 * rows,
+        title=dict(text=title, x=0, font_size=15),
+        margin=dict(l=10, r=20, t=50 if title else 10, b=10 + 26 * rows), bargap=0.3,
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, x=0,
+                    title=None),
         hoverlabel=dict(bgcolor="white"))
     return fig
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
-from app import queries
+from app import exports, queries, queries_latency
 from app.queries import AgeStats, AgingPolicy, Filters, RunInfo
-from jobs import published
+from jobs import published, workflow
 from jobs.settings import Settings
 
 CACHE_TTL = "1h"  # bounds memory; a new publish needs no expiry to show (new key)
@@ -47,6 +49,10 @@ class Overview:
     by_cause: pd.DataFrame
     aging: pd.DataFrame
     trend: pd.DataFrame
+    by_queue: pd.DataFrame
+    sync_latency: pd.DataFrame
+    cycle_time: pd.DataFrame
+    feed_latency: pd.DataFrame
 
     @property
     def currencies(self) -> list[str]:
@@ -137,5 +143,65 @@ def _overview(path: str, stamp: int, run_id: str, filters: Filters,
             by_cause=queries.open_exceptions(con, filters, ["cause"], policy),
             aging=queries.open_exceptions(con, filters, ["age_bucket", "cause"], policy),
             trend=queries.match_rate(con, filters, ["entity", "period"]),
+            by_queue=queries.open_exceptions(con, filters, ["queue"], policy),
+            sync_latency=queries_latency.sync_latency(con, filters),
+            cycle_time=queries_latency.cycle_time(con, filters),
+            feed_latency=queries_latency.feed_latency(con, filters),
         )
     return _read(path, stamp, build)
+
+
+# --- the other pages: per-run caching, and reads that include the workflow overlay ----------
+
+def cached(pub: Published, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(cursor, *args)`` on the published run, cached per run and arguments.
+
+    Only for reads of the published run alone: anything that joins the workflow store changes
+    without a new publish, so it goes through ``read`` instead.
+    """
+    return _cached(pub.path, pub.stamp, pub.run.run_id, f"{fn.__module__}.{fn.__qualname__}",
+                   fn, args)
+
+
+def read(pub: Published, fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(cursor, *args)`` on the published run, uncached (it reads the workflow overlay)."""
+    return _read(pub.path, pub.stamp, fn, *args)
+
+
+def store(settings: Settings) -> workflow.Store:
+    """The workflow store for this home (``RECON_WORKFLOW_URL`` or ``<home>/workflow.sqlite``)."""
+    return _store(workflow.store_url(settings.home))
+
+
+def overlay(settings: Settings) -> pa.Table:
+    """The workflow state of every acted-on exception, read fresh on each rerun (small)."""
+    return workflow.overlay(store(settings))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _store(url: str) -> workflow.Store:
+    return workflow.open_store(Path("."), url)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=512, show_spinner="Reading the published run…")
+def _cached(path: str, stamp: int, run_id: str, name: str, _fn: Callable[..., Any],
+            args: tuple) -> Any:
+    """``name`` (the function's qualified name) keys the cache; ``_fn`` itself is not hashed."""
+    return _read(path, stamp, _fn, *args)
+
+
+def exception_export(pub: Published, settings: Settings, report: dict[str, list[str]],
+                     fmt: str, mask: bool) -> Callable[[], bytes]:
+    """A callable making the exception report for a download button when it is clicked.
+
+    It runs on another thread, outside the script run, so it holds the connection and store
+    it needs instead of reaching for Streamlit's caches; the workflow state is read at click
+    time, so the file matches what the screen shows after the latest action.
+    """
+    con = _connection(pub.path, pub.stamp)
+    wf = store(settings)
+
+    def make() -> bytes:
+        with con.cursor() as cur:
+            return exports.exceptions_bytes(cur, report, workflow.overlay(wf), fmt, mask)
+    return make

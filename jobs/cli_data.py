@@ -92,11 +92,16 @@ def export(what: Annotated[str, typer.Argument(help="exceptions | matches")],
         fail(f"--format: {fmt!r}: use csv or xlsx")
     if str(out_file) == "-" and fmt == "xlsx":
         fail("--out: an XLSX report needs a file name")
+    from jobs import workflow as wf
+
     con = _published(home, config)
+    settings = load_settings(home, config)
     filters = {k: v for k, v in {"workflow": workflow, "cause": cause, "entity": entity,
                                  "status": status}.items() if v}
     try:
-        data = (ex.exceptions_table(con, filters) if what == "exceptions"
+        # the workflow store's assignments and manual resolutions, as on the dashboard
+        overlay = wf.overlay(wf.open_store(settings.home))
+        data = (ex.exceptions_table(con, filters, overlay=overlay) if what == "exceptions"
                 else ex.matches_table(con, {k: v for k, v in filters.items() if k == "workflow"}))
     finally:
         con.close()

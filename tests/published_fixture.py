@@ -112,6 +112,8 @@ def build_published(home: Path, fixture: Fixture | None = None, run_id: str = RU
         _insert(con, "scope", fixture.scope)
         _insert(con, "exception", fixture.exceptions)
         _insert_bookkeeping(con, fixture, run_id)
+        _insert_lineage(con, fixture)
+        _insert_operations(con, fixture, run_id)
         _aggregate_kpis(con)
     point_current(home, path)
     return path
@@ -157,6 +159,118 @@ def _insert_bookkeeping(con: duckdb.DuckDBPyConnection, fx: Fixture, run_id: str
         for system in ("bank", "erp", "billing", "procurement")])
 
 
+IBAN = "DE89370400440532013000"
+COUNTERPARTY_IBAN = "GB29NWBK60161331926819"
+
+
+def counterpart_id(row: dict) -> str:
+    """Record id of the ERP line a matched fixture record was matched with."""
+    return row["record_id"].replace(row["source_system"] + ":", "erp-line:", 1)
+
+
+def _raw(row: dict) -> dict:
+    """A raw payload in the shape of the record's source, with account numbers to mask."""
+    amount = str(row["amount"])
+    if row["source_system"] == "bank":
+        return {"Ntry": {"AcctSvcrRef": row["source_ref"], "Amt": {"#text": amount,
+                                                                   "@Ccy": row["currency"]},
+                         "BookgDt": str(row["event_date"])},
+                "Acct": {"Id": {"IBAN": IBAN}},
+                "RltdPties": {"DbtrAcct": {"Id": {"IBAN": COUNTERPARTY_IBAN}}},
+                "RmtInf": f"Invoice {row['source_ref']} paid from {COUNTERPARTY_IBAN}"}
+    return {"id": row["source_ref"], "amount": amount, "currency": row["currency"],
+            "created": str(row["event_date"])}
+
+
+def _insert_lineage(con: duckdb.DuckDBPyConnection, fx: Fixture) -> None:
+    """``record`` and ``lineage_key`` for every scope row, plus the ERP side of each match."""
+    exceptions = {x["record_id"]: x["exception_id"] for x in fx.exceptions
+                  if x["status"] == "open"}
+    records, members = [], []
+    for i, row in enumerate(fx.scope):
+        extracted = dt.datetime.combine(row["event_date"], dt.time(6), dt.UTC) + dt.timedelta(days=1)
+        records.append(dict(
+            record_id=row["record_id"], source_system=row["source_system"],
+            source_ref=row["source_ref"], workflow=row["workflow"], entity=row["entity"],
+            currency=row["currency"], amount=row["amount"], event_date=row["event_date"],
+            correlation_id=row["correlation_id"],
+            snapshot_id=f"s-{row['source_system']}-{row['period']}",
+            source_file=f"{row['source_system']}/{row['source_system']}_{row['period']}.json",
+            source_position=i, extracted_at=extracted, raw=json.dumps(_raw(row)),
+            match_id=row["match_id"], exception_id=exceptions.get(row["record_id"])))
+        if row["status"] != "matched":
+            continue
+        posted = row["event_date"] + dt.timedelta(days=i % 4)
+        ref = f"{row['entity']}/{posted.year}/{49000000 + i}/1"
+        records.append(dict(
+            records[-1], record_id=counterpart_id(row), source_system="erp", source_ref=ref,
+            amount=-row["amount"], event_date=posted, snapshot_id=f"s-erp-{row['period']}",
+            source_file=f"erp/erp_{row['period']}.csv",
+            extracted_at=extracted + dt.timedelta(days=i % 4, hours=2),
+            raw=json.dumps({"document_number": str(49000000 + i), "reference": row["source_ref"],
+                            "amount": str(-row["amount"])}), exception_id=None))
+        members.append(dict(match_id=row["match_id"], record_id=counterpart_id(row),
+                            side="right", source_system="erp", source_ref=ref,
+                            amount=-row["amount"], event_date=posted))
+    _insert(con, "record", records)
+    _insert(con, "match_member", members)
+    con.execute("""INSERT INTO lineage_key
+                   SELECT DISTINCT regexp_replace(upper(k), '[^A-Z0-9]', '', 'g'), record_id
+                   FROM (SELECT record_id, source_ref AS k FROM record UNION ALL
+                         SELECT record_id, correlation_id FROM record) WHERE k IS NOT NULL""")
+
+
+def _insert_operations(con: duckdb.DuckDBPyConnection, fx: Fixture, run_id: str) -> None:
+    """Snapshots per source and period with validation results, a quarantined file, and the
+    job history of earlier runs (one failed with a traceback)."""
+    periods = sorted({r["period"] for r in fx.scope})
+    snapshots, results = [], []
+    for n, period in enumerate(periods):
+        for system in ("bank", "erp", "billing", "procurement"):
+            snapshot_id = f"s-{system}-{period}"
+            taken = PUBLISHED_AT - dt.timedelta(days=30 * (len(periods) - n), hours=1)
+            count_ = 40 + n * 5
+            snapshots.append(dict(
+                snapshot_id=snapshot_id, source_system=system, connector=f"{system}_fixture",
+                source=f"{system}/{system}_{period}.json", content_hash=f"h-{snapshot_id}",
+                extracted_at=taken, record_count=count_, status="ok", run_id=run_id))
+            for name, severity in (("amount_not_null", "critical"),
+                                   ("currency_is_iso4217", "critical"),
+                                   ("date_is_plausible", "warning")):
+                failed = 3 if (system, name) == ("erp", "date_is_plausible") else 0
+                failed = 2 if (system, period, name) == ("bank", periods[-1],
+                                                        "amount_not_null") else failed
+                results.append(dict(
+                    snapshot_id=snapshot_id, suite=f"{system}.default", expectation=name,
+                    severity=severity, success=failed == 0, evaluated_count=count_,
+                    unexpected_count=failed, sample_ids=[f"{system}-bad-{k}" for k in range(failed)],
+                    run_id=run_id))
+    snapshots.append(dict(snapshot_id="s-bank-quarantined", source_system="bank",
+                          connector="bank_camt053", source="bank/statement_broken.xml",
+                          content_hash="h-broken", extracted_at=PUBLISHED_AT - dt.timedelta(hours=2),
+                          record_count=0, status="quarantined", error="not a statement",
+                          run_id=run_id))
+    _insert(con, "snapshot", snapshots)
+    _insert(con, "validation_result", results)
+    _insert(con, "quarantine", [dict(
+        content_hash="h-broken", source_system="bank", source="bank/statement_broken.xml",
+        reason="bank/statement_broken.xml: not a camt.053 or MT940 statement (root element "
+               "<html>, expected <Document>)", quarantined_at=PUBLISHED_AT - dt.timedelta(hours=2),
+        run_id=run_id)])
+    _insert(con, "job_run", [dict(
+        run_id=f"{run_id}-earlier-{k}", job="run", trigger="schedule:bank",
+        started_at=PUBLISHED_AT - dt.timedelta(days=k, minutes=5),
+        ended_at=PUBLISHED_AT - dt.timedelta(days=k, minutes=2 + k % 2),
+        status="failed" if k == 2 else "success", rows_in=len(fx.scope) - k,
+        rows_out=None if k == 2 else len(fx.scope) - k, as_of=fx.as_of - dt.timedelta(days=k),
+        attempt=1, error="IOException: could not read bank/statement_0112.xml" if k == 2 else None,
+        traceback=("Traceback (most recent call last):\n  File \"jobs/snapshot.py\", line 165, "
+                   "in ingest\nIOException: could not read bank/statement_0112.xml"
+                   if k == 2 else None),
+        stages={"ingest": 1.5, "match": 2.0, "persist": 0.4, "publish": 0.8})
+        for k in range(1, 6)])
+
+
 def _aggregate_kpis(con: duckdb.DuckDBPyConnection) -> None:
     """The kpi_* tables, aggregated in SQL from scope and exception as the publish step does."""
     con.execute("""
@@ -168,6 +282,17 @@ def _aggregate_kpis(con: duckdb.DuckDBPyConnection) -> None:
     policy = [[c, QUEUES[c], SLA_DAYS[c]] for c in SLA_DAYS]
     con.execute("CREATE TEMP TABLE policy (cause VARCHAR, queue VARCHAR, sla INTEGER)")
     con.executemany("INSERT INTO policy VALUES (?, ?, ?)", policy)
+    con.execute("""
+        UPDATE exception e SET queue = p.queue,
+               age_days = date_diff('day', e.first_seen, r.as_of),
+               age_bucket = CASE WHEN date_diff('day', e.first_seen, r.as_of) <= 2 THEN '0-2'
+                                 WHEN date_diff('day', e.first_seen, r.as_of) <= 7 THEN '3-7'
+                                 WHEN date_diff('day', e.first_seen, r.as_of) <= 30 THEN '8-30'
+                                 WHEN date_diff('day', e.first_seen, r.as_of) <= 60 THEN '31-60'
+                                 WHEN date_diff('day', e.first_seen, r.as_of) <= 90 THEN '61-90'
+                                 ELSE '>90' END,
+               sla_breach = date_diff('day', e.first_seen, r.as_of) > p.sla
+        FROM policy p, run_info r WHERE p.cause = e.cause""")
     con.execute("""
         INSERT INTO kpi_exception_aging
         WITH aged AS (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from app import charts, data, filters
+from app import charts, data, filters, session
 from app.data import Overview, Published
 from app.queries import Filters
 
@@ -17,19 +19,17 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sele
 
 
 def render() -> None:
-    settings = data.load_settings()
+    ctx = session.context()
     st.title("Overview")
-    pub = data.current(settings)
+    pub = ctx.pub
     if pub is None:
-        st.info(EMPTY_STATE.format(home=settings.home.resolve()), icon=":material/inbox:")
+        st.info(EMPTY_STATE.format(home=ctx.settings.home.resolve()), icon=":material/inbox:")
         return
-    names = data.entity_names(pub)
-    chosen = filters.sidebar(data.filter_options(pub), names)
-    overview = data.overview(pub, chosen)
+    overview = data.overview(pub, ctx.filters)
     currency = _header(pub, overview)
-    _notes(overview, chosen, currency)
+    _notes(overview, ctx.filters, currency)
     _tiles(pub, overview, currency)
-    _charts(overview, names)
+    _charts(overview, ctx.names)
 
 
 def _header(pub: Published, overview: Overview) -> str | None:
@@ -75,9 +75,11 @@ def _tiles(pub: Published, overview: Overview, currency: str | None) -> None:
                   border=True)
     row[2].metric("p90 age", charts.days(overview.age.p90_days),
                   help="90% of open exceptions are younger than this.", border=True)
-    row[3].metric("Last run", charts.timestamp(pub.run.published_at),
-                  delta=f"as of {pub.run.as_of:%Y-%m-%d}", delta_color="off", delta_arrow="off",
-                  border=True)
+    published = pub.run.published_at.astimezone(dt.UTC)
+    row[3].metric("Last run", f"{published:%Y-%m-%d}",
+                  delta=f"{published:%H:%M} UTC · as of {pub.run.as_of:%Y-%m-%d}",
+                  delta_color="off", delta_arrow="off", border=True,
+                  help="When the run shown was published, and the date its figures are as of.")
     with st.expander("Amounts per currency"):
         st.dataframe(overview.amounts, hide_index=True, column_config={
             "currency": "Currency", "records": "Records in scope",
@@ -96,9 +98,16 @@ def _charts(overview: Overview, names: dict[str, str]) -> None:
         "by_cause": charts.exceptions_by_cause(overview.by_cause),
         "aging": charts.aging_by_cause(overview.aging),
         "trend": charts.match_rate_trend(overview.trend, names),
+        "by_queue": charts.exceptions_by_queue(overview.by_queue),
+        "sync_latency": charts.percentiles(
+            overview.sync_latency, "pair", "Synchronization latency per source pair"),
+        "cycle_time": charts.percentiles(
+            overview.cycle_time, "workflow", "Reconciliation cycle time (transaction to match)"),
+        "feed_latency": charts.percentiles(
+            overview.feed_latency, "source_system", "Feed latency (business date to snapshot)"),
     }
     items = list(figures.items())
-    for pair in (items[:2], items[2:]):
+    for pair in (items[i:i + 2] for i in range(0, len(items), 2)):
         for column, (name, figure) in zip(st.columns(2), pair, strict=True):
             column.plotly_chart(figure, key=f"overview_{name}", theme=None, config=PLOT_CONFIG)
 
