@@ -88,6 +88,7 @@ def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating if needed) the working warehouse under ``home``."""
     home.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(home / WAREHOUSE_FILE), read_only=read_only)
+    con.execute("SET enable_progress_bar = false")  # a job's log is not a terminal
     if not read_only:
         migrate(con)
     return con

@@ -30,7 +30,7 @@ def defect_steps() -> list[Step]:
               FROM (SELECT record_id,
                            sum(amount_local) OVER (PARTITION BY entity, fiscal_year, document_number)
                              AS doc_sum,
-                           count(*) FILTER (WHERE amount_local IS NULL)
+                           count(CASE WHEN amount_local IS NULL THEN 1 END)
                              OVER (PARTITION BY entity, fiscal_year, document_number) AS unreadable
                     FROM recon__erp)
               WHERE unreadable = 0 AND doc_sum <> 0

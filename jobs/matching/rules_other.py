@@ -15,7 +15,7 @@ def charge_invoice_steps(conf: float) -> list[Step]:
                FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
                JOIN recon__erp e ON e.record_id = k.record_id AND e.account_type = 'D'
                     AND e.currency = c.currency AND e.amount IS NOT NULL
-                    AND sign(e.amount) = -sign(c.amount)
+                    AND (e.amount < 0) <> (c.amount < 0)  -- opposite signs (a filter, not a join key)
                WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
                  AND {unclaimed('c')} AND {unclaimed('e')}"""
     return [
@@ -98,7 +98,7 @@ def three_way_steps(conf: float) -> list[Step]:
                 WHEN NOT vendor_ok THEN 'mapping_error'
                 WHEN abs(inv_total - erp_total) <= $tol_abs AND po_id IS NOT NULL
                      AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
-                     AND len(coalesce(receipts, [])) > 0 THEN 'match'
+                     AND array_length(coalesce(receipts, [])) > 0 THEN 'match'
                 WHEN erp_has_old_version AND po_id IS NOT NULL
                      AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
                      THEN 'po_change_not_synced'
