@@ -11,7 +11,6 @@ import duckdb
 
 from jobs.pipeline import run_cycle
 from jobs.settings import Settings
-from tests.test_connectors_billing_stripe_api import serve  # noqa: F401  (pytest fixture)
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -31,7 +30,7 @@ def stripe_pages() -> dict[str, list[dict]]:
             "/v1/balance_transactions": []}
 
 
-def test_api_pages_become_snapshots_with_retries(serve, tmp_path, monkeypatch):  # noqa: F811
+def test_api_pages_become_snapshots_with_retries(serve, tmp_path, monkeypatch):
     data = stripe_pages()
     hits = {"n": 0}
 

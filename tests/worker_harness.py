@@ -9,9 +9,9 @@ import signal
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+
+from tests.local_api import LocalApi
 
 AS_OF = "2026-11-20"
 
@@ -56,26 +56,28 @@ def exports(home: Path, out: Path) -> tuple[bytes, bytes]:
     return (out / "x.csv").read_bytes(), (out / "m.csv").read_bytes()
 
 
-class StripeTwin(ThreadingHTTPServer):
+class StripeTwin:
     """Serves every object of the simulated billing files by endpoint, 100 per page with
     ``starting_after``; the first ``throttle`` requests get a 429 with Retry-After."""
 
     def __init__(self, billing: Path, throttle: int = 1):
-        super().__init__(("127.0.0.1", 0), _Handler)
         self.objects: dict[str, list[dict]] = {}
         for path in sorted(billing.glob("*.json")):
             doc = json.loads(path.read_text(encoding="utf-8"))
             self.objects.setdefault(doc["url"], []).extend(doc["data"])
         self.throttle = throttle
-        self.requests = 0
-        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+        self.server = LocalApi(self.page)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return self.server.url
+
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
 
     def page(self, path: str, query: dict) -> tuple[int, dict, bytes]:
-        self.requests += 1
         if self.requests <= self.throttle:
             return 429, {"Retry-After": "1"}, b'{"error": {"message": "rate limited"}}'
         items = self.objects.get(path, [])
@@ -87,18 +89,3 @@ class StripeTwin(ThreadingHTTPServer):
         chunk = items[start:start + limit]
         body = {"object": "list", "url": path, "has_more": start + limit < len(items), "data": chunk}
         return 200, {}, json.dumps(body).encode()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        parts = urlsplit(self.path)
-        status, headers, body = self.server.page(parts.path, parse_qs(parts.query))  # type: ignore[attr-defined]
-        self.send_response(status)
-        for key, value in {"Content-Type": "application/json", **headers}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass

@@ -1,0 +1,3 @@
+"""Shared pytest fixtures."""
+
+from tests.local_api import serve  # noqa: F401  (a real local HTTP server for API-mode tests)
