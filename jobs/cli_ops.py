@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def demo(records: Annotated[int, typer.Option(help="size of the simulated enterp
     sources = settings.home / "demo-sources"
     today = dt.datetime.now(dt.UTC).date()
     if not (sources / "truth.csv").exists():
+        shutil.rmtree(sources, ignore_errors=True)  # an interrupted earlier simulation
         console.print(f"simulating {records} records into {sources} ...")
         run_simulation(sources, seed=seed, records=records, as_of=today)
     console.print("reconciling ...")
