@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jobs.cli import (
@@ -155,12 +156,16 @@ def inspect(file: Annotated[Path, typer.Argument(help="a source file of any supp
     if as_json:
         print_json(report)
     elif report["ok"]:
-        out.print(f"{file}: {report['format']} ({report['connector']}), {report['records']} records, "
-                  f"total {report['total_amount']}")
+        # file content is printed through escape(): a statement may contain rich markup
+        out.print(escape(f"{file}: {report['format']} ({report['connector']}), "
+                         f"{report['records']} records, total {report['total_amount']}"))
         for k, v in report.get("control", {}).items():
-            out.print(f"  {k}: {v}")
+            if k != "problems":
+                out.print(escape(f"  {k}: {v}"))
+        for warning in report.get("warnings", []):
+            out.print(f"[yellow]warning:[/] {escape(str(warning))}")
     if not report["ok"]:
-        fail(f"rejected: {report['error']}")
+        fail(f"rejected: {escape(report['error'])}")
 
 
 @app.command()

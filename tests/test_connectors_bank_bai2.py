@@ -54,9 +54,50 @@ def test_wrong_control_total_is_rejected_with_figures(tmp_path):
     assert "control total: file states 300001 but 300000 were read" in err.value.problem
 
 
-def test_wrong_record_count_is_rejected(tmp_path):
+def test_wrong_record_count_is_listed_when_every_detail_and_amount_is_proved(tmp_path):
+    """A trailer that miscounts the records it closes does not describe them: its figures are
+    listed, not enforced, as every 16 record is counted in the raw text and its amount read."""
+    text = GOOD.replace("49,300000,5/", "49,300001,6/")
+    batch = read(tmp_path, text)
+    assert batch.record_count() == 2 and batch.control["balance_proved"] is False
+    assert batch.control["entries_counted"] == "2 16 transaction detail records"
+    assert batch.control["problems"] == [
+        "statement FILE1/2024-01-31/12345: account 12345 (49 trailer): number of records: file "
+        "states 6 but 5 were read",
+        "statement FILE1/2024-01-31/12345: account 12345 (49 trailer): control total: file "
+        "states 300001 but 300000 were read (not enforced: the trailer's counts show it does "
+        "not describe this section)"]
+    path = tmp_path / "file.bai2"
     with pytest.raises(RejectedFile, match="number of records: file states 6 but 5"):
-        read(tmp_path, GOOD.replace("49,300000,5/", "49,300000,6/"))
+        Bai2Connector(on_balance_mismatch="reject").read(path)
+
+
+def test_trailer_whose_counts_match_enforces_its_total(tmp_path):
+    with pytest.raises(RejectedFile, match="group 1 .98 trailer.: control total: file states "
+                                           "300001 but 300000 were read"):
+        read(tmp_path, GOOD.replace("98,300000,", "98,300001,"))
+
+
+def test_detail_record_the_reader_does_not_reach_rejects(tmp_path, monkeypatch):
+    from connectors.bank import bai2
+
+    real = bai2.logical_records
+    monkeypatch.setattr(bai2, "logical_records",
+                        lambda rows: [r for r in real(rows) if r.body[:4] != "475,"])
+    with pytest.raises(RejectedFile, match="holds 2 16 transaction detail records but 1"):
+        read(tmp_path, GOOD.replace("49,300000,5/", "49,275000,4/").replace(
+            "98,300000,1,7/", "98,275000,1,6/").replace("99,300000,1,9/", "99,275000,1,8/"))
+
+
+def test_amount_the_package_misreads_is_caught(tmp_path, monkeypatch):
+    from connectors.bank import bai2_records
+
+    monkeypatch.setattr(bai2_records._Detail, "head_fields_config", [
+        ("type_code", bai2_records.type_code), ("amount", lambda v: int(v) + 1),
+        ("funds_type", bai2_records._funds)])
+    with pytest.raises(RejectedFile, match="read amount 50001 but the record says '50000'"):
+        read(tmp_path, GOOD.replace("49,300000,", "49,300002,").replace(
+            "98,300000,", "98,300002,").replace("99,300000,", "99,300002,"))
 
 
 def test_several_records_on_one_line_and_a_wrapped_line(tmp_path):

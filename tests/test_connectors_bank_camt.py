@@ -199,10 +199,24 @@ def test_v02_repeated_charges_are_summed(tmp_path):
     assert row["charges_amount"] == Decimal("1.50")
 
 
-def test_balance_mismatch_is_rejected_with_the_figures(tmp_path):
+def test_balance_mismatch_is_listed_when_every_entry_is_counted(tmp_path):
+    """The default policy: the <Ntry> count proves nothing was lost, so a closing balance that
+    does not add up is the file's own inconsistency, accepted and listed with the figures."""
+    xml = document(statement(entry("50.00"), proved("100.00", "140.00"), "2016-05-31-001"))
+    batch = read(tmp_path, xml)
+    problem = ("statement 2016-05-31-001: opening 100.00 + movements 50.00 = 150.00 but closing "
+               "balance is 140.00")
+    assert batch.record_count() == 1
+    assert batch.control["problems"] == [problem]
+    assert batch.control["balance_proved"] is False
+    assert batch.control["entries_counted"] == "1 <Ntry> elements"
+    assert batch.control["statements"][0]["balance"] == "MISMATCH: " + problem
+
+
+def test_balance_mismatch_is_rejected_with_the_figures_when_strict(tmp_path):
     xml = document(statement(entry("50.00"), proved("100.00", "140.00"), "2016-05-31-001"))
     with pytest.raises(RejectedFile) as err:
-        read(tmp_path, xml)
+        read(tmp_path, xml, on_balance_mismatch="reject")
     assert err.value.problem == ("statement 2016-05-31-001: opening 100.00 + movements 50.00 = "
                                  "150.00 but closing balance is 140.00")
     assert err.value.record == "statement 2016-05-31-001"
@@ -214,6 +228,36 @@ def test_balance_mismatch_can_be_flagged_instead(tmp_path):
     assert batch.record_count() == 1
     assert batch.control["statements"][0]["balance"].startswith("MISMATCH: statement S1")
     assert len(batch.control["problems"]) == 1
+
+
+def test_entries_the_reader_does_not_reach_reject_the_file(tmp_path):
+    """An <Ntry> outside a statement is not read: the raw count catches it."""
+    stray = entry("1.00", ref="STRAY")
+    xml = document(statement(entry(), proved("0", "10.00"))).replace("</BkToCstmrStmt>",
+                                                                      stray + "</BkToCstmrStmt>")
+    with pytest.raises(RejectedFile, match="holds 2 <Ntry> elements but 1 entries were read"):
+        read(tmp_path, xml)
+
+
+def test_entries_in_comments_and_other_prefixes_are_counted_exactly(tmp_path):
+    xml = document(statement(entry(), proved("0", "10.00")), prefix="ns2").replace(
+        "<ns2:Ntry>", "<!-- <Ntry>example</Ntry> --><ns2:Ntry>", 1)
+    batch = read(tmp_path, xml)
+    assert batch.record_count() == 1 and batch.control["entries_counted"] == "1 <Ntry> elements"
+
+
+def test_statement_without_balances_is_accepted_and_says_so(tmp_path):
+    batch = read(tmp_path, document(statement(entry())))
+    assert batch.control["statements"][0]["balance"] == (
+        "not provable: no opening and closing balance")
+    assert batch.control["problems"] == [
+        "statement S1: no opening and closing balance, so its balance cannot be proved"]
+    assert batch.control["balance_proved"] is False
+
+
+def test_proved_file_says_so(tmp_path):
+    batch = read(tmp_path, document(statement(entry(), proved("0", "10.00"))))
+    assert batch.control["balance_proved"] is True and batch.control["problems"] == []
 
 
 def test_previously_closed_balance_opens_when_opbd_is_absent(tmp_path):
@@ -257,6 +301,7 @@ def test_notification_cannot_be_balance_proved_and_says_so(tmp_path):
     assert batch.format == "camt.054.001.04" and batch.record_count() == 1
     assert batch.control["statements"][0]["balance"] == (
         "not provable: a notification carries no balances")
+    assert batch.control["balance_proved"] is None and batch.control["problems"] == []
 
 
 def test_several_statements_and_shared_references(tmp_path):
@@ -299,3 +344,33 @@ def test_unknown_status_is_rejected_naming_the_entry(tmp_path):
 ])
 def test_sniff_recognises_camt_by_content(head, expected):
     assert CamtConnector().sniff(head, Path("whatever.txt")) is expected
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 7, 64, 1 << 16])
+@pytest.mark.parametrize("prefix", ["", "ns2"])
+def test_raw_entry_count_is_exact_across_chunk_boundaries(prefix, chunk):
+    from connectors.bank.camt_xml import NtryCounter
+
+    entries = "".join(entry(ref=f"R{n}") for n in range(5))
+    data = document(statement(entries), prefix=prefix).encode()
+    counter = NtryCounter()
+    for at in range(0, len(data), chunk):
+        counter.feed(data[at:at + chunk])
+    assert counter.count == 5
+
+
+def test_document_with_a_dtd_goes_through_defusedxml(tmp_path):
+    from connectors.bank.camt_xml import CamtStream
+
+    xml = document(statement(entry(), proved("0", "10.00"))).replace(
+        "?>", "?><!DOCTYPE Document>", 1)
+    path = tmp_path / "dtd.xml"
+    path.write_text(xml)
+    stream = CamtStream(lambda statement, element: None, lambda statement: None)
+    stream.run(path)
+    assert stream.defused is True and stream.ntry.count == 1
+    assert read(tmp_path, xml).record_count() == 1
+    path.write_text(document(statement(entry(), proved("0", "10.00"))))
+    stream = CamtStream(lambda statement, element: None, lambda statement: None)
+    stream.run(path)
+    assert stream.defused is False

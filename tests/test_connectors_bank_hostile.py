@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -144,14 +145,35 @@ def test_mt940_fragment_without_statement(tmp_path):
 
 @pytest.mark.parametrize("broken, message", [
     (MT940.replace("C50,00NTRF", "CXYNTRF"), "has no valid date, debit/credit mark and amount"),
-    (MT940.replace(":60F:C240130EUR100,00", ":60F:C240130EUR"), "is not a valid balance"),
-    (MT940.replace(":62F:C240131EUR150,00", ":62F:Dnullnull150,0"), "is not a valid balance"),
     (MT940.replace(":25:NL91ABNA0417164300\n", ""), "no account identification"),
-    (MT940.replace("C50,00", "C51,00"), "but closing balance is 150.00"),
 ])
 def test_wrong_or_missing_mt940_fields(tmp_path, broken, message):
     err = reject(tmp_path, "mt940", broken)
     assert message in err.problem and err.record
+
+
+def test_mt940_line_the_fields_do_not_hold_is_a_loss(tmp_path):
+    """A :61: written without its colon would end up as text of the line before: the raw
+    count of the file's :61: lines catches it."""
+    err = reject(tmp_path, "mt940", MT940.replace(":86:", ":612401310131C9,00NTRF\n:86:"))
+    assert "the file holds 2 :61: statement lines but 1 entries were read" in err.problem
+
+
+@pytest.mark.parametrize("broken, message", [
+    (MT940.replace(":60F:C240130EUR100,00", ":60F:C240130EUR"), "is not a valid balance"),
+    (MT940.replace(":62F:C240131EUR150,00", ":62F:Dnullnull150,0"), "is not a valid balance"),
+    (MT940.replace("C50,00", "C51,00"), "but closing balance is 150.00"),
+])
+def test_mt940_balances_that_do_not_prove_are_listed_or_strictly_rejected(tmp_path, broken,
+                                                                          message):
+    """The line is counted and its amount confirmed: the balance is the file's problem."""
+    path = tmp_path / "statement.sta"
+    path.write_text(broken)
+    batch = Mt940Connector().read(path)
+    assert batch.record_count() == 1 and batch.control["balance_proved"] is False
+    assert any(message in p for p in batch.control["problems"])
+    with pytest.raises(RejectedFile, match=re.escape(message)):
+        Mt940Connector(on_balance_mismatch="reject").read(path)
 
 
 @pytest.mark.parametrize("broken, message", [

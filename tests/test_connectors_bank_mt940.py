@@ -53,18 +53,78 @@ def test_reversal_of_a_credit_is_negative(tmp_path):
         (Decimal("-50.00"), True), (Decimal("100.00"), True)]
 
 
-def test_balance_mismatch_is_rejected_with_figures(tmp_path):
+def test_balance_mismatch_is_listed_with_figures(tmp_path):
+    """Every :61: line is counted in the raw text and its amount read twice, so a closing
+    balance that does not add up is the file's inconsistency: listed, not rejected."""
+    text = mt940(":61:2401310131C60,00NTRFNONREF//B1\n", closing="C240131EUR150,00")
+    batch = read(tmp_path, text)
+    problem = ("statement STMT1/12/1/2024-01-31: opening 100.00 + movements 60.00 = 160.00 but "
+               "closing balance is 150.00")
+    assert batch.control["problems"] == [problem]
+    assert batch.control["balance_proved"] is False
+    assert batch.control["entries_counted"] == "1 :61: statement lines"
+
+
+def test_balance_mismatch_is_rejected_with_figures_when_strict(tmp_path):
     text = mt940(":61:2401310131C60,00NTRFNONREF//B1\n", closing="C240131EUR150,00")
     with pytest.raises(RejectedFile) as err:
-        read(tmp_path, text)
+        read(tmp_path, text, on_balance_mismatch="reject")
     assert err.value.problem == ("statement STMT1/12/1/2024-01-31: opening 100.00 + movements "
                                  "60.00 = 160.00 but closing balance is 150.00")
 
 
-def test_missing_closing_balance_is_rejected(tmp_path):
+def test_missing_closing_balance_is_read_and_reported(tmp_path):
+    """A truncated statement: its lines are read, its balance is not provable, and it says so."""
     text = ":20:S\n:25:ACC\n:28C:1\n:60F:C240130EUR1,00\n:61:2401310131C1,00NTRFNONREF\n"
-    with pytest.raises(RejectedFile, match="no :62F:/:62M: balance"):
-        read(tmp_path, text)
+    batch = read(tmp_path, text)
+    assert batch.record_count() == 1 and batch.control["balance_proved"] is False
+    assert batch.control["statements"][0]["balance"] == "not provable: no closing balance"
+    assert batch.control["problems"] == [
+        "statement S/1: no closing balance, so its balance cannot be proved"]
+    with pytest.raises(RejectedFile, match="no closing balance"):
+        read(tmp_path, text, on_balance_mismatch="reject")
+
+
+def test_closing_balance_without_currency_takes_the_opening_one(tmp_path):
+    batch = read(tmp_path, mt940(":61:2401310131C50,00NTRFNONREF\n", closing="C240131150,00"))
+    assert batch.control["statements"][0]["balance"] == "proved"
+    assert batch.control["problems"] == [
+        "statement STMT1/12/1/2024-01-31: closing balance :62F:C240131150,00 states no currency: "
+        "read in EUR, the currency of the statement's other balance"]
+
+
+def test_unreadable_forward_balance_is_ignored_with_a_note(tmp_path):
+    text = mt940(":61:2401310131C50,00NTRFNONREF\n").replace("-\n", ":65:Dnullnull7414,3\n-\n")
+    batch = read(tmp_path, text)
+    assert batch.control["statements"][0]["balance"] == "proved"
+    assert batch.control["balance_proved"] is True
+    assert "forward available balance :65:Dnullnull7414,3 is not a valid balance" in (
+        batch.control["problems"][0])
+
+
+def test_balance_tag_without_its_colon_is_read_as_that_balance(tmp_path):
+    text = mt940(":61:2401310131C50,00NTRFNONREF\n:86:x\n").replace(":62F:", ":62F")
+    batch = read(tmp_path, text)
+    assert batch.control["statements"][0]["balance"] == "proved"
+    assert batch.control["problems"] == [
+        "statement STMT1/12/1/2024-01-31: line 7: ':62FC240131EUR150,00' lacks the colon after "
+        "its tag: read as :62F:"]
+    assert batch.tables["bank_transaction"][0]["remittance_text"] == "x"
+
+
+def test_amount_the_library_misreads_is_caught(tmp_path, monkeypatch):
+    from connectors.bank import mt940_rows
+
+    real = mt940_rows.StatementRows._row
+
+    def misread(self, seq, line, infos, data, proof, interim):
+        row = real(self, seq, line, infos, data, proof, interim)
+        row["amount"] *= 10
+        return row
+
+    monkeypatch.setattr(mt940_rows.StatementRows, "_row", misread)
+    with pytest.raises(RejectedFile, match="mt-940 read 500.00 but the line says '50,00'"):
+        read(tmp_path, mt940(":61:2401310131C50,00NTRFNONREF\n"))
 
 
 def test_swift_envelopes_and_hard_wrapped_fields(tmp_path):
@@ -136,17 +196,36 @@ def test_mt942_is_not_balance_proved_but_its_sums_are(tmp_path):
     assert ":90C: number of entries = 2" in summary["checks"]
 
 
-def test_wrong_sum_in_trailer_rejects(tmp_path):
+def test_wrong_sum_in_trailer_is_listed_when_the_count_agrees(tmp_path):
+    """:90D: says one entry summing 2.30; the one line counted says 0,42 and is read as 0.42."""
     text = (":20:ST1\n:25:ACC\n:28C:1/1\n:34F:EURD0,00\n:61:1610301031D0,42MCI0NONREF//B1\n"
             ":90D:1EUR2,30\n")
-    with pytest.raises(RejectedFile, match=r":90D: sum of entries: file states 2.30 but 0.42"):
+    batch = read(tmp_path, text)
+    assert batch.control["message"] == "MT942" and batch.control["balance_proved"] is False
+    assert batch.control["problems"] == [
+        "statement ST1/1/1: :90D: sum of entries: file states 2.30 but the 1 entries read add "
+        "up to 0.42"]
+    with pytest.raises(RejectedFile, match=r":90D: sum of entries: file states 2.30"):
+        read(tmp_path, text, on_balance_mismatch="reject")
+
+
+def test_wrong_count_in_trailer_rejects(tmp_path):
+    text = (":20:ST1\n:25:ACC\n:28C:1/1\n:34F:EURD0,00\n:61:1610301031D0,42MCI0NONREF//B1\n"
+            ":90D:2EUR0,42\n")
+    with pytest.raises(RejectedFile, match=r":90D: number of entries: file states 2 but 1"):
         read(tmp_path, text)
 
 
-def test_field_after_the_statement_end_is_refused(tmp_path):
+def test_field_after_the_statement_end_is_reported_not_read(tmp_path):
     text = mt940(":61:2401310131C50,00NTRFNONREF//B1\n") + ":61:2401310131C9,00NTRFNONREF\n"
+    batch = read(tmp_path, text)
+    assert batch.record_count() == 1
+    assert batch.control["entries_counted"] == "2 :61: statement lines"
+    assert batch.control["problems"] == [
+        "line 8: :61:2401310131C9,00NTRFNONREF is outside any statement (after the '-' that "
+        "ends one and before the next :20:): not read"]
     with pytest.raises(RejectedFile, match="outside any statement"):
-        read(tmp_path, text)
+        read(tmp_path, text, on_balance_mismatch="reject")
 
 
 def test_statement_level_info_after_closing_balance_is_not_a_transaction_detail(tmp_path):

@@ -27,7 +27,7 @@ def test_balanced_statement_is_proved():
 
 def test_mismatch_message_has_the_figures():
     with pytest.raises(RejectedFile) as err:
-        Proofs("f.xml").balance(statement(closing="140.00"))
+        Proofs("f.xml", "reject").balance(statement(closing="140.00"))
     assert str(err.value) == (
         "f.xml (record statement 2016-05-31-001): statement 2016-05-31-001: opening 100.00 + "
         "movements 50.00 = 150.00 but closing balance is 140.00")
@@ -68,3 +68,36 @@ def test_counts_reject_and_are_recorded():
 def test_unknown_policy_is_refused():
     with pytest.raises(ValueError, match="on_balance_mismatch"):
         Proofs("f", "ignore")
+
+
+def test_mismatch_is_listed_when_the_count_is_proved():
+    proofs, proof = Proofs("f"), statement(closing="140.00")
+    proofs.balance(proof)
+    proofs.entries_counted(":61: statement lines", 1, 1)
+    control = proofs.close([proof])
+    assert control == {"balance_proved": False, "entries_counted": "1 :61: statement lines",
+                       "problems": [proof.balance.removeprefix("MISMATCH: ")]}
+
+
+def test_mismatch_without_a_count_proof_is_rejected():
+    proofs, proof = Proofs("f"), statement(closing="140.00")
+    proofs.balance(proof)
+    with pytest.raises(RejectedFile, match="no independent count of the file's entries"):
+        proofs.close([proof])
+
+
+def test_raw_count_that_differs_is_a_loss_whatever_the_policy():
+    for policy in ("counted", "reject", "flag"):
+        with pytest.raises(RejectedFile, match="holds 39 :61: statement lines but 10 entries"):
+            Proofs("f", policy).entries_counted(":61: statement lines", 39, 10)
+
+
+def test_balance_proved_is_none_when_the_format_has_no_balances():
+    proofs, proof = Proofs("f"), statement(opening=None, closing=None)
+    proofs.balance(proof, "a notification carries no balances")
+    assert proofs.close([proof])["balance_proved"] is None
+
+
+def test_strict_policy_reads_nothing_leniently():
+    with pytest.raises(RejectedFile, match="no closing balance"):
+        Proofs("f", "reject").balance(statement(closing=None))

@@ -87,3 +87,15 @@ def test_new_row_defaults():
     fresh = new_row(amount=Decimal(1))
     assert fresh["source_system"] == "bank" and fresh["status"] == "booked"
     assert fresh["detail_count"] == 1 and fresh["is_reversal"] is False
+
+
+@pytest.mark.parametrize("account, base", [("NL91ABNA0417164300", "REF1"), (None, "S#1/2"),
+                                           ("ÄÖ 1", "x\x1fy")])
+def test_inlined_hashes_are_the_base_ones(account, base):
+    """The camt hot path inlines ``record_key`` and ``payload_hash``: same values, always."""
+    from connectors.bank.camt_rows import _hash
+    from connectors.bank.rows import _key
+    from connectors.base import payload_hash
+
+    assert _key(account, base) == record_key("bank", account, base)
+    assert _hash(f"{account}\x1f{base}") == payload_hash(f"{account}\x1f{base}")

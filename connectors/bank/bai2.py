@@ -2,7 +2,14 @@
 
 Every account (``03`` ... ``49``), group (``02`` ... ``98``) and the file (``01`` ... ``99``)
 states its number of physical records and a control total; both are recomputed from what was
-read and a difference rejects the file (``invalid_checksum_eod.bai2`` is the classic case).
+read, and every ``16`` record of the raw text must be read with the amount its raw record
+states (else rejected: our loss). A trailer whose counts match the section it closes controls
+it: its control total must match (``invalid_checksum_eod.bai2``, off by one, is rejected). A
+trailer whose record, account or group count differs does not describe the section it closes
+(moov's sample4/sample5 insert accounts and records without updating the trailers: an account
+trailer states 26 records over 18, a group trailer 4 accounts over 5): its figures prove
+nothing either way, so they are listed among the problems, not enforced (rejected under the
+strict policy), the rows standing on the raw count and raw amounts.
 Amounts are integers in the currency's minor unit; the type code says credit or debit.
 """
 
@@ -17,12 +24,15 @@ from bai2.constants import TypeCodeTransaction
 from bai2.exceptions import NotSupportedYetException, ParsingException
 
 from connectors.bank.bai2_records import FileParser, logical_records, physical_rows
-from connectors.bank.proof import Proofs, StatementProof
+from connectors.bank.proof import DEFAULT, Proofs, StatementProof
 from connectors.bank.rows import assign_identity, new_row, real_ref
 from connectors.bank.values import BadValue, decode_text, minor_units
 from connectors.base import Batch, RejectedFile, payload_hash
 from connectors.canonical import SourceSystem
 
+#: A ``16`` record at a line start or after the ``/`` ending another record on the same line,
+#: counted in the raw text independently of how records are assembled.
+_RAW_16 = re.compile(r"(?m)(?:^|/[ \t]+)[ \t]*16,")
 _EREF = re.compile(r"\bEREF:\s*(\S+)")
 _NAME = {True: re.compile(r"\bDBNM:\s*(.+?)(?=\s+[A-Z]{4}:|$)"),
          False: re.compile(r"\bCRNM:\s*(.+?)(?=\s+[A-Z]{4}:|$)")}
@@ -33,6 +43,10 @@ class Bai2Connector:
 
     name = "bai2"
     system = SourceSystem.BANK
+
+    def __init__(self, on_balance_mismatch: str = DEFAULT):
+        Proofs("", on_balance_mismatch)  # refuses an unknown policy now, not at the first read
+        self.on_balance_mismatch = on_balance_mismatch
 
     def sniff(self, head: bytes, path: Path) -> bool:
         """BAI2 files open with the ``01`` file header record."""
@@ -48,11 +62,13 @@ class Bai2Connector:
         if not data.strip():
             raise RejectedFile(path, "file is empty")
         try:
-            records = logical_records(physical_rows(decode_text(data)))
+            text = decode_text(data)
+            records = logical_records(physical_rows(text))
         except BadValue as err:
             raise RejectedFile(path, str(err)) from None
         parsed = _parse(path, records)
-        return _Reader(path, parsed).batch()
+        return _Reader(path, parsed, Proofs(path, self.on_balance_mismatch),
+                       len(_RAW_16.findall(text))).batch()
 
 
 def _parse(path: Path, records: list[Any]) -> Any:
@@ -72,11 +88,13 @@ def _parse(path: Path, records: list[Any]) -> Any:
 
 
 class _Reader:
-    def __init__(self, path: Path, parsed: Any):
-        self.path, self.file = path, parsed
-        self.proofs = Proofs(path)
+    def __init__(self, path: Path, parsed: Any, proofs: Proofs, raw_details: int):
+        self.path, self.file, self.proofs = path, parsed, proofs
+        self.raw_details = raw_details
         self.rows: list[dict[str, Any]] = []
         self.statements: list[StatementProof] = []
+        self.miscounts: list[tuple[StatementProof | None, str]] = []
+        self.account_totals: dict[int, int] = {}
 
     def batch(self) -> Batch:
         ids: set[str] = set()
@@ -84,6 +102,10 @@ class _Reader:
             for account in group.children:
                 self._account(group, account, ids)
         self._check_file()
+        self.proofs.entries_counted("16 transaction detail records", self.raw_details,
+                                    len(self.rows))
+        for proof, problem in self.miscounts:  # every amount is proved: the count is the file's
+            self.proofs.fail(proof, problem)
         ambiguous = assign_identity(self.rows)
         header = self.file.header
         control = {
@@ -91,27 +113,49 @@ class _Reader:
             "groups": len(self.file.children), "statements": [s.summary() for s in self.statements],
             "entries": len(self.rows), "rows": len(self.rows),
             "file_control_total": self.file.trailer.file_control_total,
-            "ambiguous_references": ambiguous, "problems": self.proofs.problems,
+            "ambiguous_references": ambiguous, **self.proofs.close(self.statements),
         }
         return Batch(format="bai2", system=SourceSystem.BANK,
                      tables={"bank_transaction": self.rows}, control=control)
 
+    def _trailer(self, proof: StatementProof | None, where: str,
+                 counts: list[tuple[str, Any, int]], total: tuple[Any, Any]) -> None:
+        """Check a trailer: counts first; the control total is enforced only when the counts
+        show that the trailer describes this section (see the module docstring)."""
+        off = [(what, stated, found) for what, stated, found in counts
+               if stated is not None and stated != found]
+        if not off:
+            for what, stated, found in counts:
+                self.proofs.count(proof, f"{where}: {what}", stated, found)
+            self.proofs.count(proof, f"{where}: control total", *total)
+            return
+        prefix = f"statement {proof.statement_id}: " if proof else ""
+        for what, stated, found in off:
+            self.miscounts.append((proof, f"{prefix}{where}: {what}: file states {stated} but "
+                                          f"{found} were read"))
+        if total[0] is not None and total[0] != total[1]:
+            found = f"{total[1]} were read"
+            self.miscounts.append((proof, f"{prefix}{where}: control total: file states "
+                                          f"{total[0]} but {found} (not enforced: the trailer's "
+                                          "counts show it does not describe this section)"))
+
     def _check_file(self) -> None:
-        file, count = self.file, self.proofs.count
-        count(None, "99 file trailer: number of groups", file.trailer.number_of_groups,
-              len(file.children))
-        count(None, "99 file trailer: number of records", file.trailer.number_of_records,
-              _records(file))
-        count(None, "99 file trailer: control total", file.trailer.file_control_total,
-              sum(g.trailer.group_control_total or 0 for g in file.children))
+        file = self.file
+        self._trailer(None, "99 file trailer", [
+            ("number of groups", file.trailer.number_of_groups, len(file.children)),
+            ("number of records", file.trailer.number_of_records, _records(file))],
+            (file.trailer.file_control_total,
+             sum(self._group_total(g) for g in file.children)))
         for g, group in enumerate(file.children, start=1):
-            where = f"group {g} (98 trailer)"
-            count(None, f"{where}: number of accounts", group.trailer.number_of_accounts,
-                  len(group.children))
-            count(None, f"{where}: number of records", group.trailer.number_of_records,
-                  _records(group))
-            count(None, f"{where}: control total", group.trailer.group_control_total,
-                  sum(a.trailer.account_control_total or 0 for a in group.children))
+            self._trailer(None, f"group {g} (98 trailer)", [
+                ("number of accounts", group.trailer.number_of_accounts, len(group.children)),
+                ("number of records", group.trailer.number_of_records, _records(group))],
+                (group.trailer.group_control_total, self._group_total(group)))
+
+    def _group_total(self, group: Any) -> int:
+        """What a group holds: each account's stated control total where that total is
+        enforced (it equals the records), the records' own sum where it is not."""
+        return sum(self.account_totals[id(a)] for a in group.children)
 
     def _account(self, group: Any, account: Any, ids: set[str]) -> None:
         ident = account.header
@@ -123,15 +167,18 @@ class _Reader:
         ids.add(statement_id)
         proof = StatementProof(statement_id=statement_id, account=ident.customer_account_number,
                                currency=currency)
-        stated = account.trailer.account_control_total
         found = sum(d.amount or 0 for d in account.children) + sum(
             s.amount or 0 for s in ident.summary_items)
-        where = f"account {ident.customer_account_number} (49 trailer)"
-        self.proofs.count(proof, f"{where}: number of records", account.trailer.number_of_records,
-                          _records(account))
-        self.proofs.count(proof, f"{where}: control total", stated, found)
+        self.account_totals[id(account)] = found
+        self._trailer(proof, f"account {ident.customer_account_number} (49 trailer)",
+                      [("number of records", account.trailer.number_of_records,
+                        _records(account))], (account.trailer.account_control_total, found))
         scale = Decimal(1).scaleb(-minor_units(currency))
         for seq, detail in enumerate(account.children, start=1):
+            try:
+                _confirm_amount(detail)
+            except BadValue as err:
+                raise RejectedFile(self.path, str(err), f"statement {statement_id}") from None
             row = self._row(seq, detail, proof, group, scale)
             proof.add(row["amount"], booked=row["status"] == "booked")
             self.rows.append(row)
@@ -174,3 +221,15 @@ def _records(section: Any) -> int:
     """Physical records of a section, continuations included (what trailers count)."""
     return len(section.rows)
 
+
+
+def _confirm_amount(detail: Any) -> None:
+    """The amount the package read must be the second field of the raw record."""
+    raw = ",".join(body.rstrip().removesuffix("/") for _, body in detail.rows)
+    fields = raw.split(",")
+    written = fields[1].strip() if len(fields) > 1 else ""
+    read = detail.amount or 0
+    if not (written == "" and read == 0) and written != str(read) and (
+            not written.lstrip("+-").isdigit() or int(written) != read):
+        raise BadValue(f"16 record: the bai2 package read amount {read} but the record says "
+                       f"{written!r}")

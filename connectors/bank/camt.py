@@ -1,10 +1,12 @@
 """ISO 20022 camt.053 statements and camt.054 notifications (.001.02 to .001.08), streamed.
 
 Any namespace (default, prefixed, or none) and any version: elements are matched on their
-local names. Each statement is proved before its rows are accepted: opening (OPBD, else PRCD)
-plus booked entries must equal the closing balance (CLBD), and the counts and sums of
-``TxsSummry`` must match what was read. Notifications carry no balances; the control figures
-say so instead of pretending a proof.
+local names. Every statement is proved (see :mod:`connectors.bank.proof`): the entries read
+must be as many as the file's ``<Ntry>`` tags, counted in the raw bytes, and the counts and sums
+of ``TxsSummry`` must match what was read, else the file is rejected; opening (OPBD, else PRCD)
+plus booked entries must equal the closing balance (CLBD), else the statement is listed among
+the problems (or the file rejected, by policy). Notifications carry no balances; the control
+figures say so instead of pretending a proof.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from defusedxml import DefusedXmlException
 
 from connectors.bank.camt_entry import child, path_text, read_entry, text
 from connectors.bank.camt_rows import entry_rows
-from connectors.bank.camt_xml import MESSAGES, CamtStream, NotCamt, local
-from connectors.bank.proof import REJECT, Proofs, StatementProof
+from connectors.bank.camt_xml import MESSAGES, CamtStream, NotCamt, NtryCounter, local
+from connectors.bank.proof import DEFAULT, Proofs, StatementProof
 from connectors.bank.rows import assign_identity
 from connectors.bank.values import BadValue, check_currency, parse_amount
 from connectors.base import Batch, RejectedFile
@@ -36,7 +38,8 @@ class CamtConnector:
     name = "camt"
     system = SourceSystem.BANK
 
-    def __init__(self, on_balance_mismatch: str = REJECT):
+    def __init__(self, on_balance_mismatch: str = DEFAULT):
+        Proofs("", on_balance_mismatch)  # refuses an unknown policy now, not at the first read
         self.on_balance_mismatch = on_balance_mismatch
 
     def sniff(self, head: bytes, path: Path) -> bool:
@@ -52,10 +55,10 @@ class CamtConnector:
         gc.disable()  # by choice: a parse allocates millions of acyclic objects; gc triples its cost
         try:
             reader.run()
+            return reader.batch()
         finally:
             if enabled:
                 gc.enable()
-        return reader.batch()
 
 
 @dataclass
@@ -99,24 +102,31 @@ class _Reader:
         if not self.statements:
             raise RejectedFile(self.path, "the camt document holds no statement or notification "
                                           "(no Stmt/Ntfctn element)")
+        read = sum(s.entries for s in self.statements)
+        raw = self.stream.ntry.count
+        if raw != read:  # comments, CDATA or other prefixes: count exactly before judging
+            raw = NtryCounter.recount(self.path)
+        self.proofs.entries_counted("<Ntry> elements", raw, read)
 
     def _entry(self, statement: Element, element: Element) -> None:
-        if self.current is None:
-            self.current = _Statement(StatementProof(statement_id="?"))
         current = self.current
-        seq = current.proof.entries + 1
+        if current is None:
+            current = self.current = _Statement(StatementProof(statement_id="?"))
+        proof = current.proof
+        seq = proof.entries + 1
         self.position += 1
         try:
             fields, details = read_entry(element)
             content = "\x1f".join(filter(None, map(str.strip, element.itertext())))
-            rows, figures = entry_rows(fields, details, seq, self.position, content)
+            amount, credit, booked, value_date, adds_up = entry_rows(
+                fields, details, seq, self.position, content, current.rows)
         except BadValue as err:
             where = f"entry {seq} of statement {path_text(statement, 'Id') or '?'}"
             raise RejectedFile(self.path, str(err), where) from None
-        current.rows.extend(rows)
-        current.currencies.add(rows[0]["currency"])
-        current.proof.add(figures.amount, figures.booked, figures.credit, figures.value_date)
-        current.batch_gaps += not figures.batch_adds_up
+        current.currencies.add(current.rows[-1]["currency"])
+        proof.add(amount, booked, credit, value_date)
+        if not adds_up:
+            current.batch_gaps += 1
 
     def _statement(self, element: Element) -> None:
         current = self.current or _Statement(StatementProof(statement_id="?"))
@@ -164,7 +174,7 @@ class _Reader:
             "balances_proved": sum(s.balance.startswith("proved") for s in self.statements),
             "batches_not_adding_up": self.batch_gaps,
             "ambiguous_references": ambiguous,
-            "problems": self.proofs.problems,
+            **self.proofs.close(self.statements),
         }
         return Batch(format=control["message"], system=SourceSystem.BANK,
                      tables={"bank_transaction": self.rows}, control=control)

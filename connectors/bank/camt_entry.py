@@ -2,7 +2,9 @@
 
 Reading is a single pass over each element's children with a table of field readers keyed by
 tag (:class:`~connectors.bank.camt_xml.ByTag`), because a path lookup per field would cost
-more than parsing the XML itself. Values stay text here (they become the row's ``raw``);
+more than parsing the XML itself. A table value is the field a leaf's text goes to (``str``),
+a code field (``(key,)``), a nested table, or a reader function; :func:`read_fields` handles
+the first three inline, as they are most of every entry. Values stay text here (they become the row's ``raw``);
 :mod:`connectors.bank.camt_rows` turns them into typed rows.
 """
 
@@ -24,15 +26,19 @@ Fields = dict[str, Any]
 Reader = Callable[[Fields, Element], None]
 
 
+def _too_long(element: Element, value: str) -> BadValue:
+    return BadValue(f"{local(element.tag)} holds {len(value)} characters (limit {TEXT_LIMIT})")
+
+
 def text(element: Element) -> str | None:
     """Stripped text of an element, None when empty; refuses absurdly long text."""
     value = element.text
     if value is None:
         return None
+    value = value.strip()
     if len(value) > TEXT_LIMIT:
-        raise BadValue(f"{local(element.tag)} holds {len(value)} characters "
-                       f"(limit {TEXT_LIMIT})")
-    return value.strip() or None
+        raise _too_long(element, value)
+    return value or None
 
 
 def child(element: Element | None, name: str) -> Element | None:
@@ -44,11 +50,24 @@ def child(element: Element | None, name: str) -> Element | None:
     return None
 
 
+def children(element: Element | None) -> dict[str, Element]:
+    """The first child of each local name, in one pass."""
+    found: dict[str, Element] = {}
+    if element is not None:
+        for candidate in element:
+            found.setdefault(NAMES[candidate.tag], candidate)
+    return found
+
+
 def path_text(element: Element | None, first: str, second: str | None = None) -> str | None:
     """Text at a path of one or two local names below ``element``."""
     element = child(element, first)
     if second is not None:
         element = child(element, second)
+    return None if element is None else text(element)
+
+
+def _text_of(element: Element | None) -> str | None:
     return None if element is None else text(element)
 
 
@@ -62,47 +81,77 @@ def code_text(element: Element) -> str | None:
 
 
 def read_fields(table: ByTag, element: Element, fields: Fields) -> Fields:
-    """Apply the table's reader to each child of ``element`` that has one."""
+    """Apply the table's reader to each child of ``element`` that has one.
+
+    ``text`` and ``code_text`` are inlined for the two kinds of leaf, a ``str`` key and a
+    ``(key,)`` code key (see :func:`code_text`): they are most of the fields of every entry.
+    """
     for part in element:
-        reader = table[part.tag]
-        if reader is not None:
-            reader(fields, part)
+        how = table[part.tag]
+        if how is None:
+            continue
+        kind = how.__class__
+        if kind is str or kind is tuple:
+            value = part.text
+            if value is not None:
+                value = value.strip()
+                if len(value) > TEXT_LIMIT:
+                    raise _too_long(part, value)
+            if not value:
+                value = None
+                if kind is tuple and len(part):  # .08 style: <Sts><Cd>BOOK</Cd></Sts>
+                    value = part[0].text
+                    if value is not None:
+                        value = value.strip()
+                        if len(value) > TEXT_LIMIT:
+                            raise _too_long(part[0], value)
+                        value = value or None
+            fields[how if kind is str else how[0]] = value
+        elif kind is ByTag:  # a group whose children are fields of the same record
+            read_fields(how, part, fields)
+        else:
+            how(fields, part)
     return fields
 
 
-def _put(key: str) -> Reader:
-    def put(fields: Fields, element: Element) -> None:
-        fields[key] = text(element)
-    return put
-
-
-def _put_code(key: str) -> Reader:
-    def put(fields: Fields, element: Element) -> None:
-        fields[key] = code_text(element)
-    return put
-
-
 def _amount(prefix: str = "") -> Reader:
+    amount_key, currency_key = prefix + "amount", prefix + "currency"
+
     def put(fields: Fields, element: Element) -> None:
-        fields[prefix + "amount"] = text(element)
-        fields[prefix + "currency"] = element.get("Ccy")
+        fields[amount_key] = text(element)
+        fields[currency_key] = element.get("Ccy")
     return put
-
-
-def _nested(table: ByTag) -> Reader:
-    def read(fields: Fields, element: Element) -> None:
-        read_fields(table, element, fields)
-    return read
 
 
 def _bank_tx_code(fields: Fields, element: Element) -> None:
     """``Domain/Family/SubFamily`` (``PMNT/RCDT/ESCT``); the proprietary code kept beside it."""
-    domain = child(element, "Domn")
+    if len(element) == 1:  # the usual shape, read by position: Domn(Cd, Fmly(Cd, SubFmlyCd))
+        domain = element[0]
+        if len(domain) == 2 and NAMES[domain.tag] == "Domn":
+            code, family = domain
+            if len(family) == 2 and NAMES[code.tag] == "Cd" and NAMES[family.tag] == "Fmly":
+                family_code, sub = family
+                if NAMES[family_code.tag] == "Cd" and NAMES[sub.tag] == "SubFmlyCd":
+                    codes = []
+                    for part in (code, family_code, sub):  # ``text`` inlined
+                        value = part.text
+                        if value:
+                            value = value.strip()
+                            if len(value) > TEXT_LIMIT:
+                                raise _too_long(part, value)
+                            if value:
+                                codes.append(value)
+                    fields["bank_tx_code"] = "/".join(codes) or None
+                    return
+    parts = children(element)
+    domain = parts.get("Domn")
     if domain is not None:
-        family = child(domain, "Fmly")
-        parts = (path_text(domain, "Cd"), path_text(family, "Cd"), path_text(family, "SubFmlyCd"))
-        fields["bank_tx_code"] = "/".join(p for p in parts if p) or None
-    proprietary = path_text(element, "Prtry", "Cd")
+        of_domain = children(domain)
+        of_family = children(of_domain.get("Fmly"))
+        codes = (_text_of(of_domain.get("Cd")), _text_of(of_family.get("Cd")),
+                 _text_of(of_family.get("SubFmlyCd")))
+        fields["bank_tx_code"] = "/".join(p for p in codes if p) or None
+    proprietary = path_text(parts.get("Prtry"), "Cd")
     if proprietary:
         fields["bank_tx_code_proprietary"] = proprietary
 
@@ -133,19 +182,34 @@ def _amount_details(fields: Fields, element: Element) -> None:
             continue
         amount = child(part, "Amt")
         if amount is not None:
-            _amount("instructed_" if name == "InstdAmt" else "tx_")(fields, amount)
-        rate = path_text(part, "CcyXchg", "XchgRate")
+            (_INSTRUCTED if name == "InstdAmt" else _TX)(fields, amount)
+        rate = path_text(child(part, "CcyXchg"), "XchgRate")
         if rate is not None and "exchange_rate" not in fields:
             fields["exchange_rate"] = rate
+
+
+_INSTRUCTED, _TX = _amount("instructed_"), _amount("tx_")
 
 
 def _party(key: str) -> Reader:
     """Name of a party: ``Nm``, ``Pty/Nm`` (.08), or the agent's name or BIC."""
     def put(fields: Fields, element: Element) -> None:
-        name = path_text(element, "Nm") or path_text(element, "Pty", "Nm")
+        if len(element) == 1:  # the usual shapes: Nm, or Pty whose first child is Nm
+            only = element[0]
+            name = NAMES[only.tag]
+            if name == "Pty" and len(only) and NAMES[only[0].tag] == "Nm":
+                only, name = only[0], "Nm"
+            if name == "Nm":
+                value = text(only)
+                if value is not None:
+                    fields[key] = value
+                    return
+        parts = children(element)
+        name = _text_of(parts.get("Nm")) or path_text(parts.get("Pty"), "Nm")
         if name is None:
-            agent = child(child(element, "Agt"), "FinInstnId")
-            name = path_text(agent, "Nm") or path_text(agent, "BICFI") or path_text(agent, "BIC")
+            agent = children(child(parts.get("Agt"), "FinInstnId"))
+            name = (_text_of(agent.get("Nm")) or _text_of(agent.get("BICFI"))
+                    or _text_of(agent.get("BIC")))
         fields[key] = name
     return put
 
@@ -153,17 +217,27 @@ def _party(key: str) -> Reader:
 def _account(key: str) -> Reader:
     """An account as ``Id/IBAN`` or ``Id/Othr/Id``."""
     def put(fields: Fields, element: Element) -> None:
-        ident = child(element, "Id")
-        fields[key] = path_text(ident, "IBAN") or path_text(ident, "Othr", "Id")
+        if len(element) == 1:  # the usual shape: Id(IBAN)
+            ident = element[0]
+            if len(ident) == 1 and NAMES[ident.tag] == "Id" and NAMES[ident[0].tag] == "IBAN":
+                value = text(ident[0])
+                if value is not None:
+                    fields[key] = value
+                    return
+        ident = children(child(element, "Id"))
+        fields[key] = _text_of(ident.get("IBAN")) or path_text(ident.get("Othr"), "Id")
     return put
 
 
 def _ustrd(fields: Fields, element: Element) -> None:
-    fields.setdefault("remittance", []).append(text(element) or "")
+    lines = fields.get("remittance")
+    if lines is None:
+        lines = fields["remittance"] = []
+    lines.append(text(element) or "")
 
 
 def _strd(fields: Fields, element: Element) -> None:
-    reference = path_text(element, "CdtrRefInf", "Ref")
+    reference = path_text(child(element, "CdtrRefInf"), "Ref")
     if reference and "creditor_reference" not in fields:
         fields["creditor_reference"] = reference
     for part in element:
@@ -175,14 +249,14 @@ def _strd(fields: Fields, element: Element) -> None:
 
 
 def _return_info(fields: Fields, element: Element) -> None:
-    fields["return_reason"] = (path_text(element, "Rsn", "Cd")
-                               or path_text(element, "Rsn", "Prtry"))
+    reason = child(element, "Rsn")
+    fields["return_reason"] = path_text(reason, "Cd") or path_text(reason, "Prtry")
 
 
-_REFS = ByTag({name: _put(key) for name, key in {
+_REFS = ByTag({
     "AcctSvcrRef": "acct_svcr_ref", "EndToEndId": "end_to_end_id", "InstrId": "instr_id",
     "TxId": "tx_id", "MsgId": "msg_id", "PmtInfId": "pmt_inf_id", "MndtId": "mandate_id",
-    "ChqNb": "cheque_number", "UETR": "uetr", "ClrSysRef": "clearing_ref"}.items()})
+    "ChqNb": "cheque_number", "UETR": "uetr", "ClrSysRef": "clearing_ref"})
 
 _PARTIES = ByTag({
     "Dbtr": _party("debtor_name"), "Cdtr": _party("creditor_name"),
@@ -193,10 +267,10 @@ _PARTIES = ByTag({
 _REMITTANCE = ByTag({"Ustrd": _ustrd, "Strd": _strd})
 
 _DETAIL = ByTag({
-    "Refs": _nested(_REFS), "Amt": _amount(), "CdtDbtInd": _put("cdt_dbt"),
+    "Refs": _REFS, "Amt": _amount(), "CdtDbtInd": "cdt_dbt",
     "AmtDtls": _amount_details, "BkTxCd": _bank_tx_code, "Chrgs": _charges,
-    "RltdPties": _nested(_PARTIES), "RmtInf": _nested(_REMITTANCE),
-    "AddtlTxInf": _put("additional_info"), "RtrInf": _return_info,
+    "RltdPties": _PARTIES, "RmtInf": _REMITTANCE,
+    "AddtlTxInf": "additional_info", "RtrInf": _return_info,
 })
 
 
@@ -208,9 +282,11 @@ def _batch(fields: Fields, element: Element) -> None:
 
 
 def _details(fields: Fields, element: Element) -> None:
-    details = fields.setdefault("_details", [])
+    details = fields.get("_details")
+    if details is None:
+        details = fields["_details"] = []
     for item in element:
-        name = local(item.tag)
+        name = NAMES[item.tag]
         if name == "TxDtls":
             details.append(read_fields(_DETAIL, item, {}))
         elif name == "Btch":
@@ -218,15 +294,18 @@ def _details(fields: Fields, element: Element) -> None:
 
 
 _ENTRY = ByTag({
-    "NtryRef": _put("entry_ref"), "Amt": _amount(), "CdtDbtInd": _put("cdt_dbt"),
-    "RvslInd": _put("reversal"), "Sts": _put_code("status"),
-    "BookgDt": _put_code("booking_date"), "ValDt": _put_code("value_date"),
-    "AcctSvcrRef": _put("acct_svcr_ref"), "BkTxCd": _bank_tx_code, "Chrgs": _charges,
-    "AmtDtls": _amount_details, "NtryDtls": _details, "AddtlNtryInf": _put("additional_info"),
+    "NtryRef": "entry_ref", "Amt": _amount(), "CdtDbtInd": "cdt_dbt",
+    "RvslInd": "reversal", "Sts": ("status",),
+    "BookgDt": ("booking_date",), "ValDt": ("value_date",),
+    "AcctSvcrRef": "acct_svcr_ref", "BkTxCd": _bank_tx_code, "Chrgs": _charges,
+    "AmtDtls": _amount_details, "NtryDtls": _details, "AddtlNtryInf": "additional_info",
 })
+
+_NO_DETAILS: list[Fields] = []
 
 
 def read_entry(element: Element) -> tuple[Fields, list[Fields]]:
     """The entry's own fields and the fields of each of its ``TxDtls``, in document order."""
     fields = read_fields(_ENTRY, element, {})
-    return fields, fields.pop("_details", [])
+    details = fields.pop("_details", None)
+    return fields, _NO_DETAILS if details is None else details

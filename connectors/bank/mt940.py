@@ -2,10 +2,18 @@
 
 The library reads the fields with every opt-in fix switched on (``Options.all()``), trying the
 bank dialects it ships (ASN's long ``:61:`` customer reference, then GLS) when the standard
-layout does not fit. It is not trusted blindly: ``:61:`` lines are counted independently
-(it silently drops lines it misreads, as the 2003 Rabobank layout shows), signs are recomputed
+layout does not fit. It is not trusted blindly (see :mod:`connectors.bank.proof`): the ``:61:``
+lines of the raw text are counted independently (it silently drops lines it misreads, as the
+2003 Rabobank layout shows) and each amount is read again from its line, signs are recomputed
 from the debit/credit mark (its defaults give a reversal of a credit a positive amount), and
 every statement must satisfy opening ``:60:`` + lines ``:61:`` = closing ``:62:``.
+
+Read leniently, always with a problem in the control figures: a statement without an opening
+or closing balance, or with one that cannot be read (not provable); a closing balance without
+a currency (read in the opening balance's); a ``:64:``/``:65:`` available balance that cannot
+be read (informational: ignored); a balance tag without its colon; fields after the end of a
+statement (reported, not read); sums in ``:90D:``/``:90C:`` that the entries contradict when
+their number agrees and every amount is confirmed from the raw line.
 """
 
 from __future__ import annotations
@@ -13,14 +21,15 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import mt940
 
 from connectors.bank.mt940_rows import StatementRows
-from connectors.bank.mt940_text import Statement, line_61, render, statements
-from connectors.bank.proof import REJECT, Proofs, StatementProof
+from connectors.bank.mt940_text import Field, Statement, cut, line_61, render
+from connectors.bank.proof import DEFAULT, Proofs, StatementProof
 from connectors.bank.rows import assign_identity
 from connectors.bank.values import BadValue, decode_text
 from connectors.base import Batch, RejectedFile
@@ -33,11 +42,16 @@ DIALECTS: tuple[tuple[str, dict[Any, Any] | None], ...] = (
     ("GLS", {61: mt940.tags.StatementGLS()}),
 )
 _BALANCE = re.compile(r"[CD]\d{6}[A-Z]{3}\d[\d,]*")
+_NO_CURRENCY = re.compile(r"([CD]\d{6})(\d[\d,]*)")
 _LINE = re.compile(r"\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?\d[\d,]*", re.IGNORECASE)
+_LINE_AMOUNT = re.compile(r"\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?(\d[\d,.]*)", re.IGNORECASE)
+#: ``:61:`` at a line start (or after ``{4:``), its colon possibly missing: counted in the raw
+#: text, independently of how the fields are cut.
+_RAW_61 = re.compile(r"(?m)(?:^|\{4:)[ \t]*:61(?::|(?=\d))")
 _SNIFF_REF = re.compile(rb"(?m)(^|\{4:\s*):20:")
 _SNIFF_BODY = re.compile(rb"(?m)^:(25|61|60F):")
-BALANCE_TAGS = {"60F": "opening", "60M": "opening", "60": "opening", "62F": "closing",
-                "62M": "closing", "62": "closing", "64": "available", "65": "forward available"}
+BALANCE_NAMES = {"60": "opening", "62": "closing", "64": "closing available",
+                 "65": "forward available"}
 
 
 class Mt940Connector:
@@ -46,7 +60,8 @@ class Mt940Connector:
     name = "mt940"
     system = SourceSystem.BANK
 
-    def __init__(self, on_balance_mismatch: str = REJECT):
+    def __init__(self, on_balance_mismatch: str = DEFAULT):
+        Proofs("", on_balance_mismatch)  # refuses an unknown policy now, not at the first read
         self.on_balance_mismatch = on_balance_mismatch
 
     def sniff(self, head: bytes, path: Path) -> bool:
@@ -63,7 +78,8 @@ class Mt940Connector:
         if not data.strip():
             raise RejectedFile(path, "file is empty")
         try:
-            found = statements(decode_text(data))
+            text = decode_text(data)
+            found, orphans = cut(text)
         except BadValue as err:
             raise RejectedFile(path, str(err)) from None
         if not found:
@@ -72,6 +88,9 @@ class Mt940Connector:
         reader = _Reader(path, Proofs(path, self.on_balance_mismatch))
         for statement in found:
             reader.statement(statement)
+        reader.orphans(orphans)
+        reader.proofs.entries_counted(":61: statement lines", len(_RAW_61.findall(text)),
+                                      len(reader.rows), unread=reader.unread)
         return reader.batch()
 
 
@@ -83,16 +102,20 @@ class _Reader:
         self.dialects: set[str] = set()
         self.interim = False
         self.signs_corrected = 0
+        self.unread = 0
 
     def statement(self, statement: Statement) -> None:
         where = f"statement at line {statement.line_no}"
         try:
-            _validate(statement)
+            notes = _prepare(statement)
             parsed, dialect = _library(statement)
             reading = StatementRows(statement, parsed, len(self.rows))
             proof, rows = reading.read()
+            _confirm_amounts(statement, rows)
         except BadValue as err:
             raise RejectedFile(self.path, str(err), where) from None
+        for note, incomplete in notes:
+            self.proofs.note(f"statement {proof.statement_id}: {note}", incomplete)
         self.dialects.add(dialect)
         self.interim |= proof.balance == "interim"
         self.signs_corrected += reading.signs_corrected
@@ -101,6 +124,9 @@ class _Reader:
         self.proved.append(proof)
 
     def _prove(self, parsed: mt940.models.Transactions, proof: StatementProof) -> None:
+        interim = proof.balance == "interim"
+        if interim:
+            proof.balance = "not provable: an MT942 interim report carries no balances"
         for tag, key in (("90D", "sum_debit_entries"), ("90C", "sum_credit_entries")):
             stated = parsed.data.get(key)
             if stated is None:
@@ -108,11 +134,26 @@ class _Reader:
             side = proof.debits if tag == "90D" else proof.credits
             number = int(stated.number) if str(stated.number or "").isdigit() else None
             self.proofs.count(proof, f":{tag}: number of entries", number, side[0])
-            self.proofs.count(proof, f":{tag}: sum of entries", abs(stated.amount), side[1])
-        if proof.balance == "interim":
-            proof.balance = "not provable: an MT942 interim report carries no balances"
-            return
-        self.proofs.balance(proof)
+            total = abs(stated.amount.amount if hasattr(stated.amount, "amount")
+                        else stated.amount)
+            if number is not None and total != side[1]:
+                # Every line is counted in the raw text and its amount read twice, and the
+                # number of entries agrees: the stated sum is the file's own inconsistency.
+                self.proofs.fail(proof, f"statement {proof.statement_id}: :{tag}: sum of "
+                                        f"entries: file states {total:f} but the {number} "
+                                        f"entries read add up to {side[1]:f}")
+                continue
+            self.proofs.count(proof, f":{tag}: sum of entries", total, side[1])
+        if not interim:
+            self.proofs.balance(proof)
+
+    def orphans(self, fields: list[Field]) -> None:
+        """Fields outside any statement: reported, not read (their account is unknown)."""
+        for item in fields:
+            self.unread += item.tag == "61"
+            self.proofs.note(f"line {item.line_no}: :{item.tag}:{' '.join(item.lines)[:60]} "
+                             "is outside any statement (after the '-' that ends one and before "
+                             "the next :20:): not read")
 
     def batch(self) -> Batch:
         ambiguous = assign_identity(self.rows)
@@ -121,28 +162,68 @@ class _Reader:
             "dialects": sorted(self.dialects),
             "statements": [p.summary() for p in self.proved],
             "entries": len(self.rows), "rows": len(self.rows),
-            "balances_proved": sum(p.balance == "proved" for p in self.proved),
+            "balances_proved": sum(p.balance.startswith("proved") for p in self.proved),
             "signs_corrected": self.signs_corrected,
             "ambiguous_references": ambiguous,
-            "problems": self.proofs.problems,
+            **self.proofs.close(self.proved),
         }
         return Batch(format="mt940", system=SourceSystem.BANK,
                      tables={"bank_transaction": self.rows}, control=control)
 
 
-def _validate(statement: Statement) -> None:
-    """Balances and statement lines must have the shape the library expects; a clear message
-    here beats the library's regular-expression dump."""
+def _prepare(statement: Statement) -> list[tuple[str, bool]]:
+    """Check the fields the library reads, and decide what to make of those that cannot be
+    read as written: a clear message here beats the library's regular-expression dump.
+
+    Returns the notes for the problems list (and whether each leaves the balance unproved).
+    """
+    notes = [(item.note, False) for item in statement.fields if item.note]
+    currencies = {item.value.replace(".", ",")[7:10] for item in statement.fields
+                  if item.tag[:2] in ("60", "62") and _BALANCE.fullmatch(
+                      item.value.replace(".", ","))}
     for item in statement.fields:
-        value = item.value.replace(".", ",") if item.tag in BALANCE_TAGS else item.value
-        if item.tag in BALANCE_TAGS and not _BALANCE.fullmatch(value):
-            raise BadValue(f"{BALANCE_TAGS[item.tag]} balance :{item.tag}:{item.value} is not a "
-                           "valid balance (mark, YYMMDD, currency, amount)")
-        if item.tag == "61" and not _LINE.match(line_61(item).replace(".", ",")):
+        if item.tag[:2] in BALANCE_NAMES and item.tag[2:] in ("", "F", "M"):
+            notes.extend(_balance(item, currencies))
+        elif item.tag == "61" and not _LINE.match(line_61(item).replace(".", ",")):
             raise BadValue(f"statement line :61:{item.value[:40]} (line {item.line_no}) has no "
                            "valid date, debit/credit mark and amount")
     if statement.first("25") is None:
         raise BadValue("statement has no account identification (:25:)")
+    return notes
+
+
+def _balance(item: Field, currencies: set[str]) -> list[tuple[str, bool]]:
+    value = item.value.replace(".", ",")
+    if _BALANCE.fullmatch(value):
+        return []
+    name = BALANCE_NAMES[item.tag[:2]]
+    bare = _NO_CURRENCY.fullmatch(value)
+    if bare and item.tag[:2] in ("60", "62") and len(currencies) == 1:
+        (currency,) = currencies
+        item.lines = [f"{bare.group(1)}{currency}{item.value[7:]}"]
+        return [(f"{name} balance :{item.tag}:{value} states no currency: read in {currency}, "
+                 "the currency of the statement's other balance", False)]
+    item.ignored = True
+    if item.tag[:2] in ("64", "65"):
+        return [(f"{name} balance :{item.tag}:{item.value} is not a valid balance (mark, "
+                 "YYMMDD, currency, amount): ignored, it is informational", False)]
+    return [(f"{name} balance :{item.tag}:{item.value} is not a valid balance (mark, YYMMDD, "
+             "currency, amount): ignored", True)]
+
+
+def _confirm_amounts(statement: Statement, rows: list[dict[str, Any]]) -> None:
+    """Each amount the library read must be the one written in its ``:61:`` line."""
+    for seq, ((line, _), row) in enumerate(zip(statement.transactions(), rows, strict=True),
+                                           start=1):
+        found = _LINE_AMOUNT.match(line_61(line))
+        written = found.group(1) if found else ""
+        try:
+            amount = Decimal(written.replace(",", ".") if "," in written else written)
+        except InvalidOperation:
+            amount = None
+        if amount is None or amount != abs(row["amount"]):
+            raise BadValue(f"statement line {seq} (line {line.line_no}): mt-940 read "
+                           f"{abs(row['amount']):f} but the line says {written!r}")
 
 
 @contextmanager

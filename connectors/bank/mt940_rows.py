@@ -37,16 +37,16 @@ class StatementRows:
         st = self.statement
         account = st.first("25").value
         interim = self.opening is None and self.closing is None and st.first("34F") is not None
-        if not interim:
-            for balance, tag in ((self.opening, ":60F:/:60M:"), (self.closing, ":62F:/:62M:")):
-                if balance is None:
-                    raise BadValue(f"statement has no {tag} balance (truncated or incomplete)")
         proof = StatementProof(statement_id=self._statement_id(), account=account,
                                currency=self.currency)
         if interim:
             proof.balance = "interim"
-        else:
-            proof.opening, proof.closing = self.opening.amount.amount, self.closing.amount.amount
+        # A missing balance (a truncated statement) leaves the proof incomplete: reported by
+        # the proof, never guessed.
+        if self.opening is not None:
+            proof.opening = self.opening.amount.amount
+        if self.closing is not None:
+            proof.closing = self.closing.amount.amount
             proof.closing_date = self.closing.date.isoformat()
         rows = []
         for seq, (line, infos) in enumerate(st.transactions(), start=1):

@@ -5,6 +5,11 @@ bank headers between them, hard-wrap single-line fields (``:28C:0000`` / ``0``),
 ``:61:`` bank reference over lines, and write 2003-era Rabobank amounts with a dot. This module
 finds the fields itself (so it can count ``:61:`` lines independently of the library) and
 renders each statement in the regular form the library expects.
+
+What cannot be read as it stands is never dropped silently: a field outside any statement is
+returned as an orphan (the reader reports it), a balance tag written without its closing colon
+(``:62FC221018EUR1,00``) is read as that balance with a note, and a field the reader decides to
+ignore is marked so and left out of the rendering.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ class Field:
     tag: str
     lines: list[str]
     line_no: int
+    note: str | None = None
+    """How the field was read when not as written (a repair the reader must report)."""
+    ignored: bool = False
+    """Left out of the rendering (an informational field that cannot be read)."""
 
     @property
     def value(self) -> str:
@@ -73,15 +82,26 @@ def _follows_transaction(statement: Statement, item: Field, line: Field) -> bool
 
 
 def statements(text: str) -> list[Statement]:
-    """Cut the text into statements of fields.
+    """The statements of a text (see :func:`cut`); fields outside any statement are lost here."""
+    return cut(text)[0]
+
+
+#: A balance tag whose closing colon is missing, directly followed by a balance.
+_BARE_BALANCE = re.compile(r":(6[0245][FM]?)([CD]\d{6}[A-Z]{3}\d[\d,.]*)\s*$")
+
+
+def cut(text: str) -> tuple[list[Statement], list[Field]]:
+    """Cut the text into statements of fields, and the fields that belong to none.
 
     A ``-`` line followed by a tag (or the end) closes a statement; a tagged field after a
-    closed statement and before the next ``:20:`` belongs to no statement, and the file is
-    refused rather than the field silently lost. A ``-`` followed by text is content (ING
-    writes mandate ids such as ``MND-`` / ``EV01`` across lines).
+    closed statement and before the next ``:20:`` (or before the first) belongs to no
+    statement: it is returned as an orphan, for the reader to report and count, never read
+    into a statement it may not belong to. A ``-`` followed by text is content (ING writes
+    mandate ids such as ``MND-`` / ``EV01`` across lines).
     """
     lines = list(_lines(text))
     found: list[Statement] = []
+    orphans: list[Field] = []
     current: Statement | None = None
     last: Field | None = None
     closed = False
@@ -90,26 +110,33 @@ def statements(text: str) -> list[Statement]:
             closed, last = True, None
             continue
         match = TAG.match(line)
+        note = None
         if match is None:
-            if last is not None:
-                last.lines.append(line)
-            continue
-        tag = match.group(1)
+            bare = _BARE_BALANCE.match(line)
+            if bare is None or current is None or closed:
+                if last is not None:
+                    last.lines.append(line)
+                continue
+            tag, value = bare.group(1), bare.group(2)
+            note = f"line {line_no}: {line.strip()!r} lacks the colon after its tag: read as :{tag}:"
+        else:
+            tag, value = match.group(1), line[match.end():]
         if tag == "20":
             current, closed = Statement(), False
             found.append(current)
-        elif current is None or closed:
-            if found:
-                raise BadValue(f"line {line_no}: :{tag}: field outside any statement (after the "
-                               "'-' that ends one and before the next :20:)")
+        last = Field(tag, [value], line_no, note)
+        if current is None or closed:
+            orphans.append(last)
             continue
-        last = Field(tag, [line[match.end():]], line_no)
         current.fields.append(last)
     for statement in found:
         last = statement.fields[-1]
         if last.tag in SINGLE_LINE:  # bank headers before the next :20: (ABNANL2A / 940)
             del last.lines[1:]
-    return found
+    for orphan in orphans:
+        if orphan.tag in SINGLE_LINE:
+            del orphan.lines[1:]
+    return found, orphans
 
 
 def _lines(text: str):
@@ -140,10 +167,11 @@ def render(statement: Statement) -> str:
     :mod:`connectors.bank.remittance`, and leaving them out keeps a statement-level ``:86:``
     from being glued to the last transaction.
     """
-    dotted = any("." in f.value for f in statement.all("60F", "60M", "60", "62F", "62M", "62"))
+    dotted = any("." in f.value for f in statement.all("60F", "60M", "60", "62F", "62M", "62")
+                 if not f.ignored)
     out = []
     for item in statement.fields:
-        if item.tag in ("86", "NS", "21", "25", "28", "28C", "13D", "13"):
+        if item.ignored or item.tag in ("86", "NS", "21", "25", "28", "28C", "13D", "13"):
             continue
         value = line_61(item) if item.tag == "61" else item.value
         if dotted:

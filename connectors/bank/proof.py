@@ -2,11 +2,17 @@
 
 Every bank reader keeps one :class:`StatementProof` per statement (or BAI2 account section),
 adds each entry's signed amount, and lets :class:`Proofs` check opening + movements = closing
-and the counts and totals stated by trailers. A mismatch means the file, or our reading of it,
-cannot be trusted: the file is rejected with the figures in the message, unless the connector
-was configured to ``flag`` balance mismatches, in which case the mismatch is recorded in the
-batch's control figures instead (counts and control totals always reject: they reveal lost or
-invented records).
+and the counts and totals stated by trailers. Two kinds of disagreement are told apart:
+
+* **Our loss.** The entries read must equal an independent count of the file's raw text
+  (``<Ntry>`` tags, ``:61:`` lines, BAI2 ``16`` records), and every stated count and control
+  total must match what was read. A difference means records were lost or invented in reading:
+  the file is rejected, whatever the policy.
+* **The source's inconsistency.** Once the count is proved, a balance that does not add up
+  (or a stated sum that the proved entries contradict) is the file's own inconsistency. Under
+  the default policy ``counted`` the file is accepted, the statement is listed in ``problems``
+  with the figures and ``balance_proved`` is False; without a count proof it is rejected.
+  ``reject`` rejects every mismatch (strict); ``flag`` accepts every mismatch.
 """
 
 from __future__ import annotations
@@ -18,9 +24,11 @@ from typing import Any
 
 from connectors.base import RejectedFile
 
+COUNTED = "counted"
 REJECT = "reject"
 FLAG = "flag"
-POLICIES = (REJECT, FLAG)
+POLICIES = (COUNTED, REJECT, FLAG)
+DEFAULT = COUNTED
 
 ZERO = Decimal(0)
 
@@ -78,20 +86,49 @@ class StatementProof:
 
 
 class Proofs:
-    """Checks statements of one file and decides what a failed check does."""
+    """Checks statements of one file and decides what a failed check does.
 
-    def __init__(self, path: Path | str, on_balance_mismatch: str = REJECT):
+    Balance mismatches found before the file's entry count is known wait for :meth:`close`,
+    which rejects them under ``counted`` unless :meth:`entries_counted` proved the count.
+    """
+
+    def __init__(self, path: Path | str, on_balance_mismatch: str = DEFAULT):
         if on_balance_mismatch not in POLICIES:
             raise ValueError(f"on_balance_mismatch must be one of {POLICIES}")
         self.path = path
         self.policy = on_balance_mismatch
         self.problems: list[str] = []
+        self.mismatches: list[tuple[str | None, str]] = []
+        self.counted: str | None = None
+        """What proved the entry count (``"39 :61: lines"``), None while unproved."""
+        self.incomplete = False
+        """A statement whose balances the file leaves incomplete or unreadable."""
+
+    def entries_counted(self, what: str, raw: int, read: int, unread: int = 0) -> None:
+        """The entries read (plus those reported as not read) must be every entry the raw text
+        holds, counted independently of the reader; otherwise records were lost: rejected."""
+        if raw != read + unread:
+            also = f" and {unread} reported as not read" if unread else ""
+            raise RejectedFile(self.path, f"the file holds {raw} {what} but {read} entries "
+                                          f"were read{also}: entries were lost or invented "
+                                          "in reading")
+        self.counted = f"{raw} {what}"
 
     def balance(self, proof: StatementProof, no_balance_reason: str | None = None) -> None:
-        """Check opening + booked movements = closing, or record why it cannot be checked."""
+        """Check opening + booked movements = closing, or record why it cannot be checked.
+
+        ``no_balance_reason`` is given where the format carries no balances by design; any
+        other missing balance is a problem of the file, reported.
+        """
         if proof.opening is None or proof.closing is None:
-            missing = "opening" if proof.opening is None else "closing"
-            proof.balance = "not provable: " + (no_balance_reason or f"no {missing} balance")
+            if no_balance_reason:
+                proof.balance = "not provable: " + no_balance_reason
+                return
+            missing = " and ".join(n for n, v in (("opening", proof.opening),
+                                                  ("closing", proof.closing)) if v is None)
+            proof.balance = f"not provable: no {missing} balance"
+            self.note(f"statement {proof.statement_id}: no {missing} balance, so its balance "
+                      "cannot be proved", incomplete=True)
             return
         expected = proof.opening + proof.movements
         if expected == proof.closing:
@@ -116,12 +153,25 @@ class Proofs:
                          f"({money(later)}) are not yet in the closing balance")
         return True
 
-    def fail(self, proof: StatementProof, problem: str) -> None:
-        """A statement that does not add up: rejected, or recorded when the policy is flag."""
+    def fail(self, proof: StatementProof | None, problem: str) -> None:
+        """Figures of the file that disagree among themselves while no record is lost (a
+        balance, a miscount): rejected under ``reject``, else recorded (and, under
+        ``counted``, rejected at :meth:`close` unless the entry count is proved)."""
+        record = None if proof is None else f"statement {proof.statement_id}"
         if self.policy == REJECT:
-            raise RejectedFile(self.path, problem, f"statement {proof.statement_id}")
-        proof.balance = "MISMATCH: " + problem
+            raise RejectedFile(self.path, problem, record)
+        if proof is not None:
+            proof.balance = "MISMATCH: " + problem
         self.problems.append(problem)
+        self.mismatches.append((record, problem))
+
+    def note(self, problem: str, incomplete: bool = False) -> None:
+        """Something read leniently (a missing balance, an ignored informational field);
+        under ``reject`` nothing is read leniently."""
+        if self.policy == REJECT:
+            raise RejectedFile(self.path, problem)
+        self.problems.append(problem)
+        self.incomplete |= incomplete
 
     def count(self, proof: StatementProof | None, what: str, stated: Any, found: Any) -> None:
         """A stated count or total must equal what was read; otherwise the file is rejected."""
@@ -134,6 +184,26 @@ class Proofs:
             raise RejectedFile(self.path, problem, record)
         if proof is not None:
             proof.checks.append(f"{what} = {_fmt(stated)}")
+
+    def close(self, statements: list[StatementProof]) -> dict[str, Any]:
+        """Decide pending mismatches and return the proof's control figures.
+
+        ``balance_proved`` is True when every statement's balance was proved, False when one
+        disagrees or is incomplete, None when the format carries no balances to prove.
+        """
+        if self.mismatches and self.policy == COUNTED and self.counted is None:
+            record, problem = self.mismatches[0]
+            raise RejectedFile(self.path, f"{problem} (and no independent count of the file's "
+                                          "entries proves that none was lost in reading)",
+                               record)
+        if self.mismatches or self.incomplete:
+            proved: bool | None = False
+        elif any(s.balance.startswith("proved") for s in statements):
+            proved = True
+        else:
+            proved = None
+        return {"balance_proved": proved, "entries_counted": self.counted,
+                "problems": self.problems}
 
 
 def _fmt(value: Any) -> str:

@@ -13,6 +13,7 @@ from decimal import Decimal
 #: ISO 20022 allows 18 digits, 5 of them decimals; the warehouse keeps NUMERIC(18, 4), so
 #: at most 14 before the point and 4 after (trailing zeros beyond that are dropped).
 AMOUNT = re.compile(r"\d{1,14}(?:\.\d{1,5})?")
+_AMOUNT_MATCH = AMOUNT.fullmatch
 _PLACES = Decimal("0.0001")
 RATE = re.compile(r"\d{1,11}(?:\.\d{1,11})?")
 CURRENCY = re.compile(r"[A-Z]{3}")
@@ -24,7 +25,9 @@ MINOR_UNITS = {
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3, "CLF": 4, "UYW": 4,
 }
 
-_DATES: dict[str, dt.date] = {}
+#: Caches of values already checked (bounded): the hot camt path looks them up first.
+SEEN_DATES: dict[str, dt.date] = {}
+SEEN_CURRENCIES: set[str] = set()
 
 
 class BadValue(ValueError):
@@ -35,10 +38,11 @@ def parse_amount(text: str | None, what: str = "amount") -> Decimal:
     """An unsigned decimal amount written with a dot (camt style)."""
     if text is None:
         raise BadValue(f"{what} is missing")
-    if not AMOUNT.fullmatch(text):
+    if not _AMOUNT_MATCH(text):
         raise BadValue(f"{what} {text!r} is not a valid amount")
     value = Decimal(text)
-    if value.as_tuple().exponent < -4:
+    dot = text.find(".")
+    if dot >= 0 and len(text) - dot > 5:  # more than 4 decimal places written
         rounded = value.quantize(_PLACES)
         if rounded != value:
             raise BadValue(f"{what} {text!r} has more decimal places than the 4 kept")
@@ -55,10 +59,14 @@ def parse_rate(text: str, what: str = "rate") -> Decimal:
 
 def check_currency(code: str | None, what: str = "currency") -> str:
     """A three-letter ISO 4217 style code."""
+    if code in SEEN_CURRENCIES:
+        return code
     if code is None:
         raise BadValue(f"{what} is missing")
     if not CURRENCY.fullmatch(code):
         raise BadValue(f"{what} {code!r} is not a three-letter currency code")
+    if len(SEEN_CURRENCIES) < 1_000:
+        SEEN_CURRENCIES.add(code)
     return code
 
 
@@ -70,14 +78,14 @@ def parse_date(text: str | None, what: str = "date") -> dt.date | None:
     """
     if text is None:
         return None
-    day = _DATES.get(text)
+    day = SEEN_DATES.get(text)
     if day is None:
         try:
             day = dt.date.fromisoformat(text[:10])
         except ValueError:
             raise BadValue(f"{what} {text!r} is not a valid date") from None
-        if len(_DATES) < 10_000:
-            _DATES[text] = day
+        if len(SEEN_DATES) < 10_000:
+            SEEN_DATES[text] = day
     return day
 
 
