@@ -81,8 +81,10 @@ def source_files(sources: Path, systems: list[str] | None = None) -> list[Path]:
             continue
         root = sources / folder
         if root.is_dir():
-            files += sorted(p for p in root.rglob("*")
-                            if p.is_file() and not any(part.startswith(".") for part in p.parts))
+            # hidden files and folders *inside* the source folder are skipped (editor swap
+            # files, .DS_Store); the source folder itself may live under a hidden home
+            files += sorted(p for p in root.rglob("*") if p.is_file() and not any(
+                part.startswith(".") for part in p.relative_to(root).parts))
     return files
 
 

@@ -97,3 +97,15 @@ def test_every_command_has_help():
                     "replay"):
         result = cli(command, "--help")
         assert result.exit_code == 0 and "Usage" in result.output, command
+
+
+def test_sources_under_a_hidden_home_are_read(tmp_path):
+    """The demo keeps its sources under .recon/: only hidden files *inside* them are skipped."""
+    from jobs.snapshot import source_files
+
+    root = tmp_path / ".recon" / "demo-sources"
+    (root / "bank" / ".cache").mkdir(parents=True)
+    (root / "bank" / "a.xml").write_text("x")
+    (root / "bank" / ".swap").write_text("x")
+    (root / "bank" / ".cache" / "b.xml").write_text("x")
+    assert [p.name for p in source_files(root)] == ["a.xml"]
