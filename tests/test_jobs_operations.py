@@ -138,3 +138,24 @@ def test_worker_runs_a_day_with_a_late_feed_and_a_throttling_api(sim, tmp_path, 
     result = json.loads(run("evaluate", "--truth", str(sim / "truth.csv"), "--json",
                             "--config", str(config)).stdout)
     assert result["match_precision"] >= 0.999 and result["match_recall"] >= 0.98, result
+
+
+def test_sigkill_of_the_worker_ends_with_the_uninterrupted_result(sim, tmp_path):
+    reference = tmp_path / "reference"
+    run("run", "--sources", str(sim), "--as-of", AS_OF, "--home", str(reference))
+    expected = exports(reference, tmp_path / "exp-ref")
+    home, rng = tmp_path / "killed", random.Random(11)
+    config = tmp_path / "recon.toml"
+    config.write_text(f'[paths]\nhome = "{home}"\n' + "".join(
+        f"[schedules.{s}]\ninterval_minutes = 0.05\n"
+        for s in ("bank", "erp", "billing", "procurement", "reference")), encoding="utf-8")
+    for i in range(3):
+        worker = start("worker", "--sources", str(sim), "--config", str(config),
+                       log=tmp_path / f"worker{i}.log")
+        time.sleep(rng.uniform(4.0, 12.0))
+        kill(worker)  # SIGKILL: no chance to finish anything
+    run("run", "--sources", str(sim), "--as-of", AS_OF, "--config", str(config))
+    assert exports(home, tmp_path / "exp-killed") == expected
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) - count(DISTINCT content_hash) FROM snapshot").fetchone()[0] == 0
+    con.close()
