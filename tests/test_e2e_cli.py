@@ -109,3 +109,24 @@ def test_sources_under_a_hidden_home_are_read(tmp_path):
     (root / "bank" / ".swap").write_text("x")
     (root / "bank" / ".cache" / "b.xml").write_text("x")
     assert [p.name for p in source_files(root)] == ["a.xml"]
+
+
+def test_no_record_with_a_critical_failure_is_matched(reconciled):
+    """Validation issue: a record failing a critical expectation never reaches a match group,
+    and it is a source_system_defect naming the expectation."""
+    import duckdb
+
+    from jobs.published import current_path
+
+    _, home, _ = reconciled
+    con = duckdb.connect(str(current_path(home)), read_only=True)
+    failed = {r[0] for r in con.execute(
+        "SELECT record_id FROM record_failure WHERE severity = 'critical'").fetchall()}
+    matched = {r[0] for r in con.execute("SELECT record_id FROM match_member").fetchall()}
+    details = dict(con.execute(
+        "SELECT record_id, cause || ': ' || coalesce(detail, '') FROM exception "
+        "WHERE status = 'open'").fetchall())
+    con.close()
+    assert failed, "the simulation plants defects"
+    assert not failed & matched
+    assert all(details[r].startswith("source_system_defect") for r in failed if r in details)
