@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed-$(shell cat uv.lock pyproject.toml | cksum | cut -
 UV_VERSION := 0.13.9
 PYTEST  := $(PY) -m pytest
 
-.PHONY: demo test test-slow test-browser bench lint install clean
+.PHONY: demo test test-slow test-browser test-spark test-postgres bench lint install clean
 
 $(STAMP): pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +31,15 @@ test: lint
 test-slow: $(STAMP)
 	$(PYTEST) -m slow --timeout 3000
 	RECON_HYPOTHESIS_EXAMPLES=200 $(PYTEST) tests/test_jobs_matching_properties.py --timeout 3000
+
+test-spark: $(STAMP)
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --frozen --inexact --extra dev --extra scale
+	$(PYTEST) tests/test_engines_dialect.py --timeout 600
+	$(PYTEST) -m spark --timeout 3000
+
+test-postgres: $(STAMP)
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --quiet --frozen --inexact --extra dev --extra scale
+	@url=$$(bash .ci/postgres.sh) && RECON_TEST_POSTGRES_URL="$$url" $(PYTEST) -rs -m postgres --timeout 900
 
 test-browser: $(STAMP)
 	$(PYTEST) -m browser --timeout 900

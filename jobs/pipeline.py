@@ -18,10 +18,11 @@ from pathlib import Path
 import duckdb
 
 from jobs import warehouse
+from jobs.engines import match
 from jobs.matching.lifecycle import persist
-from jobs.matching.run import match
 from jobs.observability import check_sources
 from jobs.publish import publish
+from jobs.retention import keep_close_period, prune_versions
 from jobs.settings import Settings
 from jobs.snapshot import IngestReport, ingest
 from jobs.validate import ValidationReport, validate
@@ -155,3 +156,5 @@ def _stages(con, settings: Settings, sources: Path, summary: RunSummary, say: Pr
             "stages": summary.seconds}
     summary.published = _timed(summary, "publish", publish, con, settings, summary.run_id,
                                summary.as_of, info)
+    keep_close_period(settings, summary.published, summary.as_of)
+    prune_versions(con, settings)

@@ -12,7 +12,7 @@ import os
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -108,8 +108,23 @@ class ApiSource(_Section):
     backoff_seconds: float = Field(0.5, ge=0)
 
 
+class SparkConfig(_Section):
+    """Where matching runs when ``engine = "spark"`` (SPEC §13; needs the ``scale`` extra)."""
+
+    master: str = "local[*]"
+    parquet_dir: Path | None = Field(None, description="inputs and results; default <home>/spark")
+    catalog: str | None = Field(None, description="read inputs from <catalog>.<table> tables")
+    shuffle_partitions: int | None = Field(None, ge=1, description="default: cores if local")
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
+
+
 class Retention(_Section):
-    published_runs: int = Field(10, ge=1)
+    published_runs: int = Field(10, ge=1, description="newest published runs kept")
+    close_periods: int | None = Field(None, ge=1, description="close-period results kept "
+                                      "(the last run of each month); None keeps all, for audit")
+    superseded_versions_days: int | None = Field(
+        None, ge=1, description="delete record versions replaced by a newer snapshot this many "
+        "days ago; None keeps every version (any past snapshot can be replayed)")
 
 
 DEFAULT_QUEUES = {
@@ -139,6 +154,7 @@ class Settings(BaseSettings):
         env_prefix="RECON_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
+    engine: Literal["duckdb", "spark"] = "duckdb"
     paths: Paths = Paths()
     schedules: dict[str, Trigger] = {
         "bank": Trigger(interval_minutes=15),
@@ -158,6 +174,7 @@ class Settings(BaseSettings):
     app: AppConfig = AppConfig()
     retention: Retention = Retention()
     api: dict[str, ApiSource] = Field(default_factory=dict)
+    spark: SparkConfig = SparkConfig()
 
     @field_validator("settlement_days")
     @classmethod
@@ -193,6 +210,10 @@ class Settings(BaseSettings):
     @property
     def sources(self) -> Path:
         return self.paths.sources or self.home / "sources"
+
+    @property
+    def spark_dir(self) -> Path:
+        return self.spark.parquet_dir or self.home / "spark"
 
     def queue_for(self, cause: str) -> str:
         return self.queues.get(cause, "unassigned")

@@ -288,7 +288,10 @@ def _write(store: Store, ids: list[str], action: Action, actor: str, role: Role,
            ) -> list[ExceptionEvent]:
     try:
         with Session(store.engine, expire_on_commit=False) as session, session.begin():
-            current = {row.exception_id: row for row in _states(session, ids)}
+            # without an expected version, lock the rows we rewrite (PostgreSQL: FOR UPDATE;
+            # SQLite has one writer anyway) so concurrent writers queue instead of colliding
+            current = {row.exception_id: row
+                       for row in _states(session, ids, lock=expected is None)}
             if action != Action.COMMENT:  # a comment changes no state: nothing to overwrite
                 _refuse_stale(ids, current, expected)
             _refuse_invalid(ids, current, action)
@@ -359,15 +362,16 @@ def _transition(row: ExceptionState | None, action: Action, values: dict) -> dic
     return now
 
 
-def _states(session: Session, ids: Iterable[str] | None) -> list[ExceptionState]:
+def _states(session: Session, ids: Iterable[str] | None, lock: bool = False
+            ) -> list[ExceptionState]:
     if ids is None:
         return list(session.exec(select(ExceptionState)).all())
     ids = list(ids)
     rows: list[ExceptionState] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        rows += session.exec(select(ExceptionState)
-                             .where(col(ExceptionState.exception_id).in_(chunk))).all()
+        query = select(ExceptionState).where(col(ExceptionState.exception_id).in_(chunk))
+        rows += session.exec(query.with_for_update() if lock else query).all()
     return rows
 
 

@@ -39,8 +39,11 @@ def grams_step() -> Step:
         WITH todo AS (SELECT * FROM recon__bank
                       WHERE text <> '' AND {unclaimed('recon__bank')}
                         -- a line whose end-to-end id is an ERP reference is settled by the
-                        -- exact rule: its text is not needed (most lines, at scale)
-                        AND (ref IS NULL OR ref NOT IN (SELECT key FROM recon__erp_key))),
+                        -- exact rule: its text is not needed (most lines, at scale). NOT EXISTS,
+                        -- not NOT IN: keys are never NULL, and a NULL-aware NOT IN under an OR
+                        -- is a nested-loop join on Spark
+                        AND NOT EXISTS (SELECT 1 FROM recon__erp_key k
+                                        WHERE k.key = recon__bank.ref)),
              src AS (SELECT record_id, text FROM todo
                      UNION ALL
                      SELECT record_id, text_cut FROM todo WHERE text_cut <> text),
