@@ -76,7 +76,7 @@ def main() -> None:
     summary = {
         "sizes": {str(n): {k: round(v["seconds"], 3) for k, v in r.items()}
                   for n, r in everything.items()},
-        "stages": {k: round(v["seconds"], 3) for k, v in largest["cycle"].get("stages", {}).items()},
+        "stages": {k: round(v, 3) for k, v in largest["cycle"].get("stages", {}).items()},
         "floor_s": round(largest["floor"]["seconds"], 4),
         "match_ratio_to_floor": round(largest["match"]["seconds"] / largest["floor"]["seconds"], 1),
         "cycle_s": round(largest["cycle"]["seconds"], 2),
