@@ -69,11 +69,6 @@ def store(schema_url, tmp_path, monkeypatch):
     opened.engine.dispose()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "jobs.workflow retries an unconditioned write 5 times, optimistically: with 6 concurrent "
-    "writers on PostgreSQL (real row-level concurrency, unlike SQLite's one writer) the last "
-    "can lose every round (about 1 run in 6). Reading the state rows FOR UPDATE when no "
-    "version is expected makes it pass every time."))
 def test_concurrent_writers_without_expectation_all_apply(store):
     on_sqlite.test_concurrent_writers_without_expectation_all_apply(store)
 
