@@ -73,6 +73,34 @@ class Connector(Protocol):
         """Parse the whole file; raise RejectedFile when it cannot be read faithfully."""
 
 
+HEAD_BYTES = 64 * 1024
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first bytes of a file, or RejectedFile when it cannot be read or is empty."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(size)
+    except OSError as err:
+        raise RejectedFile(path, f"cannot read file: {err.strerror or err}") from None
+    if not head.strip():
+        raise RejectedFile(path, "file is empty")
+    return head
+
+
+def decode_json(data: bytes, source: Path | str) -> Any:
+    """Parse JSON bytes with exact decimals, or raise RejectedFile naming line and column."""
+    if not data.strip():
+        raise RejectedFile(source, "file is empty")
+    try:
+        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
+    except UnicodeDecodeError as err:
+        raise RejectedFile(source, f"not UTF-8 text: {err.reason} at byte {err.start}") from None
+    except json.JSONDecodeError as err:
+        raise RejectedFile(source, f"invalid JSON: {err.msg}",
+                           f"line {err.lineno} column {err.colno}") from None
+
+
 def record_key(*parts: object) -> str:
     """Stable content-derived identity of a record (system, natural key...)."""
     joined = "\x1f".join("" if p is None else str(p) for p in parts)

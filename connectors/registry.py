@@ -6,7 +6,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Connector, RejectedFile
+from connectors.base import Connector, RejectedFile, read_head
 
 # Order matters only where two formats could claim the same bytes: the more specific first.
 CONNECTORS: tuple[str, ...] = (
@@ -18,8 +18,6 @@ CONNECTORS: tuple[str, ...] = (
     "connectors.reference.master_data:ReferenceConnector",
     "connectors.erp.line_items:ErpLineItemConnector",
 )
-
-HEAD_BYTES = 64 * 1024
 
 
 def _load(spec: str, options: dict[str, Any]) -> Connector:
@@ -35,13 +33,7 @@ def default_connectors(options: dict[str, dict[str, Any]] | None = None) -> list
 
 def detect(path: Path, connectors: list[Connector]) -> Connector:
     """The connector that recognises this file's content, or RejectedFile naming the problem."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except OSError as err:
-        raise RejectedFile(path, f"cannot read file: {err.strerror or err}") from None
-    if not head.strip():
-        raise RejectedFile(path, "file is empty")
+    head = read_head(path)
     for connector in connectors:
         if connector.sniff(head, path):
             return connector

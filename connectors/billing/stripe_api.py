@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import httpx
 
-from connectors.base import Batch, RejectedFile
-from connectors.billing.stripe_files import decode_json, read_payload
+from connectors.base import Batch, RejectedFile, decode_json
+from connectors.billing.stripe_files import read_payload
 from connectors.canonical import SourceSystem
 from connectors.http import ApiError, ApiPage, Retrier
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Batch, RejectedFile
+from connectors.base import Batch, RejectedFile, decode_json
 from connectors.billing.stripe_money import StripeDataError
 from connectors.billing.stripe_parse import parse_document
 from connectors.canonical import SourceSystem
@@ -24,18 +22,6 @@ def _fivetran_stripe(head: bytes) -> bool:
     header = {c.strip().strip('"').lower() for c in first.split(",")}
     stripe_like = "balance_transaction_id" in header or {"amount", "currency"} <= header
     return "_fivetran_synced" in header and stripe_like
-
-
-def decode_json(data: bytes, path: Path | str) -> Any:
-    """Parse JSON bytes with exact decimals, or raise RejectedFile naming line and column."""
-    if not data.strip():
-        raise RejectedFile(path, "file is empty")
-    try:
-        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except UnicodeDecodeError as err:
-        raise RejectedFile(path, f"not UTF-8 text: {err.reason} at byte {err.start}") from None
-    except json.JSONDecodeError as err:
-        raise RejectedFile(path, f"invalid JSON: {err.msg}", f"line {err.lineno} column {err.colno}") from None
 
 
 def read_payload(doc: Any, source: Path | str) -> Batch:

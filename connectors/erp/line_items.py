@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from connectors.base import Batch, RejectedFile
+from connectors.base import Batch, RejectedFile, read_head
 from connectors.canonical import SourceSystem
 from connectors.erp import sql
 from connectors.erp.mapping import (
@@ -29,8 +29,6 @@ from connectors.erp.mapping import (
     split_header,
     validate_mapping,
 )
-
-HEAD_BYTES = 64 * 1024
 
 
 class ErpLineItemConnector:
@@ -77,13 +75,7 @@ class ErpLineItemConnector:
             con.close()
 
     def _resolve(self, path: Path) -> tuple[Resolved, str]:
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(HEAD_BYTES)
-        except OSError as err:
-            raise RejectedFile(path, f"cannot read file: {err.strerror or err}") from None
-        if not head.strip():
-            raise RejectedFile(path, "file is empty")
+        head = read_head(path)
         parsed = split_header(head)
         if parsed is None:
             raise RejectedFile(path, "not a delimited text file with a header row", "line 1")

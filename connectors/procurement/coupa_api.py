@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 
-from connectors.base import Batch, RejectedFile
+from connectors.base import Batch, RejectedFile, decode_json
 from connectors.canonical import SourceSystem
 from connectors.http import ApiError, ApiPage, Retrier
-from connectors.procurement.coupa_files import decode, read_document
+from connectors.procurement.coupa_files import read_document
 
 RESOURCES: dict[str, str] = {
     "purchase_orders": "/api/purchase_orders",
@@ -67,7 +67,7 @@ class CoupaApiConnector:
                 params["updated_at[gt]"] = self.updated_after
             resp = self.retrier.get(client, path, params=params)
             source = f"{self.base_url}{path}?offset={offset}&limit={self.limit}"
-            payload = decode(resp.content, source)
+            payload = decode_json(resp.content, source)
             if not isinstance(payload, list):
                 raise RejectedFile(source, f"response is a JSON {type(payload).__name__}, "
                                            "expected an array")

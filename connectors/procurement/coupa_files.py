@@ -7,13 +7,11 @@ same parser reads API pages (``coupa_api``), so both give identical rows.
 
 from __future__ import annotations
 
-import json
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Batch, RejectedFile
+from connectors.base import Batch, RejectedFile, decode_json
 from connectors.canonical import SourceSystem
 from connectors.procurement import coupa_rows, foreign
 from connectors.procurement.coupa_fields import FieldError
@@ -24,19 +22,6 @@ WRAPPERS = ("purchase_orders", "receipts", "invoices")
 _SHAPE = re.compile(rb'"(order_lines|invoice_lines|received_at|po_number)"\s*:')
 _EMPTY = re.compile(rb"^\s*\[\s*\]\s*$")
 _WRAPPED = re.compile(rb'^\s*\{\s*"(purchase_orders|receipts|invoices)"\s*:\s*\[')
-
-
-def decode(data: bytes, source: Path | str) -> Any:
-    """Parse JSON with exact decimals, or raise RejectedFile naming line and column."""
-    if not data.strip():
-        raise RejectedFile(source, "file is empty")
-    try:
-        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except UnicodeDecodeError as err:
-        raise RejectedFile(source, f"not UTF-8 text: {err.reason} at byte {err.start}") from None
-    except json.JSONDecodeError as err:
-        raise RejectedFile(source, f"invalid JSON: {err.msg}",
-                           f"line {err.lineno} column {err.colno}") from None
 
 
 def _objects(doc: Any, source: Path | str) -> list[Any]:
@@ -123,4 +108,4 @@ class CoupaConnector:
         what = foreign.describe(data[:65536]) if start not in (b"[", b"{") else None
         if what:
             raise RejectedFile(path, foreign.rejection(what))
-        return read_document(decode(data, path), path)
+        return read_document(decode_json(data, path), path)
