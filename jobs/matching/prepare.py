@@ -66,7 +66,9 @@ def prepare_steps() -> list[Step]:
             LEFT JOIN (SELECT source_ref, any_value(invoice_id) AS invoice_id,
                               any_value(customer_id) AS customer_id
                        FROM ({current_view_sql('billing_event', until=True)}) WHERE kind = 'charge'
-                       GROUP BY source_ref) ch ON ch.source_ref = t.charge_id AND t.kind = 'refund'
+                       GROUP BY source_ref) ch
+                   -- one equality (a hash join): an extra condition here made it a nested loop
+                   ON ch.source_ref = CASE WHEN t.kind = 'refund' THEN t.charge_id END
             LEFT JOIN (SELECT source_ref, any_value(invoice_number) AS invoice_number
                        FROM ({current_view_sql('billing_event', until=True)}) WHERE kind = 'invoice'
                        GROUP BY source_ref) i

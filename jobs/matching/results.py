@@ -10,9 +10,9 @@ from jobs.matching.steps import Step
 
 RECORDS = """
     CREATE OR REPLACE TEMP TABLE recon__records AS
-    SELECT *, CASE WHEN chain IS NULL THEN event_date
-                   ELSE max(event_date) OVER (PARTITION BY chain) END AS age_date
-    FROM (
+    -- age runs from the record's own date, or for a procurement chain from its latest event;
+    -- the window only over chain records (one NULL-chain partition of millions is serial)
+    SELECT *, event_date AS age_date FROM (
     SELECT NULL::VARCHAR AS chain, record_id, source_system, source_ref, entity, currency, amount, event_date,
            correlation_id, 'bank_to_ledger' AS default_workflow FROM recon__bank
     UNION ALL
@@ -26,10 +26,11 @@ RECORDS = """
     FROM recon__erp
     UNION ALL
     SELECT NULL, record_id, source_system, source_ref, entity, currency, amount, event_date,
-           correlation_id, 'billing_to_ledger' FROM recon__billing
+           correlation_id, 'billing_to_ledger' FROM recon__billing)
     UNION ALL
-    SELECT po, record_id, source_system, source_ref, entity, currency, amount, event_date,
-           correlation_id, 'procure_to_pay' FROM recon__po_all WHERE latest
+    SELECT *, max(event_date) OVER (PARTITION BY chain) AS age_date FROM (
+    SELECT po AS chain, record_id, source_system, source_ref, entity, currency, amount, event_date,
+           correlation_id, 'procure_to_pay' AS default_workflow FROM recon__po_all WHERE latest
     UNION ALL
     SELECT r.po, r.record_id, r.source_system, r.source_ref, p.entity, p.currency, NULL, r.event_date,
            r.correlation_id, 'procure_to_pay'
@@ -54,12 +55,19 @@ SCOPE = """
 
 GROUPS = """
     CREATE OR REPLACE TEMP TABLE recon__groups AS
-    WITH g AS (SELECT gkey, 'm_' || left(md5(string_agg(record_id, ',' ORDER BY record_id)), 16)
-                      AS match_id
-               FROM recon__scope WHERE gkey IS NOT NULL GROUP BY gkey)
-    SELECT g.match_id, s.*, e.entity AS group_entity
-    FROM recon__scope s JOIN g USING (gkey)
-    LEFT JOIN (SELECT gkey, min(entity) AS entity FROM recon__scope GROUP BY gkey) e USING (gkey)"""
+    -- match_id: a hash of the sorted member ids. Most groups are pairs, whose sorted list is
+    -- min,max: only larger groups pay for an ordered string_agg.
+    WITH n AS (SELECT gkey, count(*) AS n, min(record_id) AS lo, max(record_id) AS hi,
+                      min(entity) AS entity
+               FROM recon__scope WHERE gkey IS NOT NULL GROUP BY gkey),
+         big AS (SELECT gkey, string_agg(record_id, ',' ORDER BY record_id) AS ids
+                 FROM recon__scope WHERE gkey IN (SELECT gkey FROM n WHERE n > 2) GROUP BY gkey),
+         g AS (SELECT n.gkey, n.entity,
+                      'm_' || left(md5(CASE WHEN n.n = 1 THEN n.lo WHEN n.n = 2 THEN n.lo || ',' || n.hi
+                                            ELSE big.ids END), 16) AS match_id
+               FROM n LEFT JOIN big ON big.gkey = n.gkey)
+    SELECT g.match_id, s.*, g.entity AS group_entity
+    FROM recon__scope s JOIN g ON g.gkey = s.gkey"""
 
 EXCEPTIONS = """
     CREATE OR REPLACE TEMP TABLE recon__exc_now AS

@@ -11,7 +11,6 @@ from jobs.matching.steps import Step, claim, unclaimed
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
 # An inline table rather than the range() table function: the same SQL runs on Spark (SPEC §13).
-_GRAM_SIZES = ", ".join(f"({k})" for k in range(1, MAX_GRAM_TOKENS + 1))
 
 _PAIR_COLS = """b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
                 b.currency, b.charges_amount AS l_charges,
@@ -49,11 +48,14 @@ def grams_step() -> Step:
                      SELECT record_id, text_cut FROM todo WHERE text_cut <> text),
              t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
                                                   x -> x <> '') AS toks FROM src),
-             p AS (SELECT record_id, toks, unnest(range(1, array_length(toks) + 1)) AS i FROM t)
+             p AS (SELECT record_id, toks, unnest(range(1, array_length(toks) + 1)) AS i FROM t),
+             -- gram sizes unnested per position (a cross join with the sizes was a nested loop)
+             q AS (SELECT record_id, toks, i,
+                          unnest(range(1, least({MAX_GRAM_TOKENS}, array_length(toks) - i + 1) + 1)) AS k
+                   FROM p)
         SELECT DISTINCT record_id, array_to_string(toks[i:i + k - 1], '') AS gram
-        FROM p, (VALUES {_GRAM_SIZES}) r(k)
-        WHERE i + k - 1 <= array_length(toks)
-          AND length(array_to_string(toks[i:i + k - 1], '')) >= 5""")
+        FROM q
+        WHERE length(array_to_string(toks[i:i + k - 1], '')) >= 5""")
 
 
 def payout_steps(conf: float) -> list[Step]:
@@ -64,8 +66,12 @@ def payout_steps(conf: float) -> list[Step]:
             SELECT p.record_id AS p_id, b.record_id AS b_id, e.record_id AS e_id,
                    p.amount AS p_amt, b.amount AS b_amt, e.amount AS e_amt
             FROM recon__billing p
-            JOIN (SELECT record_id, ref AS key FROM recon__bank WHERE ref IS NOT NULL
-                  UNION SELECT record_id, gram FROM recon__grams) bk ON bk.key = p.ref
+            -- keys narrowed to payout ids before the DISTINCT of UNION (millions of grams)
+            JOIN (SELECT record_id, ref AS key FROM recon__bank
+                  WHERE ref IN (SELECT ref FROM recon__billing WHERE kind = 'payout')
+                  UNION SELECT record_id, gram FROM recon__grams
+                  WHERE gram IN (SELECT ref FROM recon__billing WHERE kind = 'payout')) bk
+                 ON bk.key = p.ref
             JOIN recon__bank b ON b.record_id = bk.record_id AND b.currency = p.currency
                  AND {unclaimed('b')}
             LEFT JOIN (SELECT e.* , k.key FROM recon__erp_key k
@@ -177,8 +183,11 @@ def unmapped_account_steps() -> list[Step]:
             SELECT * FROM (
             SELECT DISTINCT b.record_id AS l_id, e.record_id AS r_id, b.amount - e.amount AS diff
             FROM recon__bank b
-            JOIN (SELECT record_id, ref AS key FROM recon__bank WHERE ref IS NOT NULL
-                  UNION SELECT record_id, gram FROM recon__grams) bk ON bk.record_id = b.record_id
+            JOIN (SELECT record_id, ref AS key FROM recon__bank
+                  WHERE ref IS NOT NULL AND unmapped_account
+                  UNION SELECT record_id, gram FROM recon__grams
+                  WHERE record_id IN (SELECT record_id FROM recon__bank WHERE unmapped_account)) bk
+                 ON bk.record_id = b.record_id
             JOIN recon__erp_key k ON k.key = bk.key
             JOIN recon__erp e ON e.record_id = k.record_id AND NOT e.on_bank_gl
                  AND e.account_type = 'S' AND e.currency = b.currency AND e.amount IS NOT NULL
