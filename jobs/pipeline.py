@@ -85,11 +85,12 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
 LOCK_RETRIES = 6
 
 
-def connect_with_retry(home: Path, attempts: int = LOCK_RETRIES, base_delay: float = 0.5):
+def connect_with_retry(settings: Settings, attempts: int = LOCK_RETRIES, base_delay: float = 0.5):
     """Open the warehouse, waiting with exponential backoff while another process holds it."""
     for attempt in range(1, attempts + 1):
         try:
-            return warehouse.connect(home)
+            return warehouse.connect(settings.home, memory_limit=settings.warehouse.memory_limit,
+                                     threads=settings.warehouse.threads)
         except duckdb.IOException as err:
             if "lock" not in str(err).lower() or attempt == attempts:
                 raise
@@ -111,7 +112,7 @@ def run_cycle(settings: Settings, sources: Path, as_of: dt.date | None = None,
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     summary = RunSummary(run_id=new_run_id(), as_of=as_of)
     say = progress or (lambda stage, msg: None)
-    con = connect_with_retry(settings.home)
+    con = connect_with_retry(settings)
     try:
         _close_interrupted(con)
         _log_start(con, summary.run_id, "run", trigger, as_of)

@@ -78,7 +78,7 @@ def _compare(con: duckdb.DuckDBPyConnection, original: Path) -> list[str]:
 
 
 def replay(settings: Settings, snapshot_id: str) -> ReplayResult:
-    con = connect_with_retry(settings.home)
+    con = connect_with_retry(settings)
     run_id = "replay-" + new_run_id()
     try:
         _close_interrupted(con)

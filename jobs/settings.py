@@ -118,6 +118,15 @@ class SparkConfig(_Section):
     conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings")
 
 
+class WarehouseConfig(_Section):
+    """Resources of the working DuckDB database. Past the memory limit DuckDB spills to
+    ``<home>/tmp`` instead of growing: the worker shares its machine with the dashboard."""
+
+    memory_limit: str = Field("3GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+                              description="DuckDB memory_limit, e.g. '3GB'")
+    threads: int | None = Field(None, ge=1, description="default: every core")
+
+
 class Retention(_Section):
     published_runs: int = Field(10, ge=1, description="newest published runs kept")
     close_periods: int | None = Field(None, ge=1, description="close-period results kept "
@@ -173,6 +182,7 @@ class Settings(BaseSettings):
     validation: Validation = Validation()
     app: AppConfig = AppConfig()
     retention: Retention = Retention()
+    warehouse: WarehouseConfig = WarehouseConfig()
     api: dict[str, ApiSource] = Field(default_factory=dict)
     spark: SparkConfig = SparkConfig()
 

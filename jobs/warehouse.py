@@ -84,11 +84,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
-def connect(home: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating and migrating if needed) the working warehouse under ``home``."""
+def connect(home: Path, read_only: bool = False, memory_limit: str | None = None,
+            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating if needed) the working warehouse under ``home``.
+
+    With ``memory_limit``, DuckDB spills what does not fit to ``<home>/tmp``.
+    """
     home.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(home / WAREHOUSE_FILE), read_only=read_only)
     con.execute("SET enable_progress_bar = false")  # a job's log is not a terminal
+    if memory_limit:
+        con.execute(f"SET temp_directory = '{_sql_text(str(home / 'tmp'))}'")
+        con.execute(f"SET memory_limit = '{_sql_text(memory_limit)}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     if not read_only:
         migrate(con)
     return con
@@ -109,3 +118,8 @@ def current_view_sql(table: str, until: bool = False) -> str:
             f"(SELECT snapshot_id FROM snapshot WHERE status = 'held_back') {cutoff}"
             "QUALIFY row_number() OVER "
             "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC) = 1")
+
+
+def _sql_text(value: str) -> str:
+    """A value for a SET statement, which takes no parameters."""
+    return value.replace("'", "''")
