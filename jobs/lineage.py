@@ -21,30 +21,36 @@ SEARCH_KEYS = {
 }
 
 
-def origin_sql() -> str:
-    """Origin columns of the current version of every record, across all transaction tables."""
-    parts = [f"""SELECT record_id, snapshot_id, source_file, source_position, extracted_at,
-                        CAST(raw AS VARCHAR) AS raw FROM ({current_view_sql(t, until=True)})"""
-             for t in SEARCH_KEYS]
+def lineage_sql() -> str:
+    """Origin columns and search keys of the current version of every record, across all
+    transaction tables: one pass over each table's current view (a pass per key column made
+    publishing the slowest stage of a cycle)."""
+    parts = []
+    for table, columns in SEARCH_KEYS.items():
+        keys = ", ".join(norm(column) for column in columns)
+        parts.append(f"""SELECT record_id, snapshot_id, source_file, source_position, extracted_at,
+                                CAST(raw AS VARCHAR) AS raw, [{keys}] AS keys
+                         FROM ({current_view_sql(table, until=True)})""")
     return " UNION ALL ".join(parts)
 
 
 def record_sql() -> str:
+    """Published records: every in-scope record with its origin, match, exception and the
+    identifiers it can be found by (``search_keys``)."""
     return f"""
         SELECT s.record_id, s.source_system, s.source_ref, s.workflow, s.entity, s.currency,
                s.amount, s.event_date, s.correlation_id, o.snapshot_id, o.source_file,
-               o.source_position, o.extracted_at, o.raw, g.match_id, x.exception_id
+               o.source_position, o.extracted_at, o.raw, g.match_id, x.exception_id,
+               o.keys AS search_keys
         FROM recon__scope s
-        LEFT JOIN ({origin_sql()}) o USING (record_id)
+        LEFT JOIN ({lineage_sql()}) o USING (record_id)
         LEFT JOIN (SELECT DISTINCT record_id, match_id FROM recon__groups) g USING (record_id)
         LEFT JOIN (SELECT record_id, exception_id FROM recon__exc_now) x USING (record_id)"""
 
 
-def keys_sql() -> str:
-    parts = []
-    for table, columns in SEARCH_KEYS.items():
-        for column in columns:
-            parts.append(f"SELECT DISTINCT {norm(column)} AS key, record_id "
-                         f"FROM ({current_view_sql(table, until=True)}) WHERE {column} IS NOT NULL")
-    return ("SELECT DISTINCT key, record_id FROM (" + " UNION ALL ".join(parts) + ") "
-            "WHERE key IS NOT NULL AND record_id IN (SELECT record_id FROM recon__scope)")
+def keys_sql(records: str) -> str:
+    """Every searchable identifier (normalised) of the published records, for lookups."""
+    return f"""
+        SELECT DISTINCT key, record_id
+        FROM (SELECT record_id, unnest(search_keys) AS key FROM {records})
+        WHERE key IS NOT NULL"""

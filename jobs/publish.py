@@ -103,7 +103,7 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
             con.execute(f"CREATE TABLE pub.{name} AS {select}", params)
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
         con.execute(f"CREATE TABLE pub.record AS {record_sql()}", {"until": until})
-        con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql()}", {"until": until})
+        con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql('pub.record')}")
         con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
         con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")
         con.execute("""CREATE TABLE pub.run_info AS SELECT ?::VARCHAR AS run_id, ?::DATE AS as_of,
