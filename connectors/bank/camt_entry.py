@@ -217,12 +217,17 @@ def _party(key: str) -> Reader:
 def _account(key: str) -> Reader:
     """An account as ``Id/IBAN`` or ``Id/Othr/Id``."""
     def put(fields: Fields, element: Element) -> None:
-        if len(element) == 1:  # the usual shape: Id(IBAN)
+        if len(element) == 1:  # the usual shapes: Id(IBAN) and Id(Othr(Id, ...))
             ident = element[0]
-            if len(ident) == 1 and NAMES[ident.tag] == "Id" and NAMES[ident[0].tag] == "IBAN":
-                value = text(ident[0])
-                if value is not None:
-                    fields[key] = value
+            if len(ident) == 1 and NAMES[ident.tag] == "Id":
+                leaf: Element | None = ident[0]
+                name = NAMES[leaf.tag]
+                if name == "Othr" and len(leaf) and NAMES[leaf[0].tag] == "Id":
+                    leaf = leaf[0]
+                elif name != "IBAN":
+                    leaf = None
+                if leaf is not None:  # the only id there is, as the general case reads it
+                    fields[key] = text(leaf)
                     return
         ident = children(child(element, "Id"))
         fields[key] = _text_of(ident.get("IBAN")) or path_text(ident.get("Othr"), "Id")
