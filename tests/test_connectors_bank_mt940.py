@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import random
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from mt940 import parse as mt940_parse
 
-from connectors.bank.mt940 import Mt940Connector
-from connectors.bank.mt940_text import statements
+from connectors.bank import mt940_lines
+from connectors.bank.mt940 import Mt940Connector, _raw_61
+from connectors.bank.mt940_text import cut, joined, line_61, render, statements
+from connectors.bank.values import BadValue, decode_text
 from connectors.base import RejectedFile, record_key
 
 
@@ -117,8 +123,8 @@ def test_amount_the_library_misreads_is_caught(tmp_path, monkeypatch):
 
     real = mt940_rows.StatementRows._row
 
-    def misread(self, seq, line, infos, data, proof, interim):
-        row = real(self, seq, line, infos, data, proof, interim)
+    def misread(self, *args):
+        row = real(self, *args)
         row["amount"] *= 10
         return row
 
@@ -256,3 +262,123 @@ def test_segmentation_counts_statement_lines_independently():
 ])
 def test_sniff_recognises_mt940_by_content(head, expected):
     assert Mt940Connector().sniff(head, Path("x.xml")) is expected
+
+
+# The standard dialect read line by line (connectors.bank.mt940_lines) must give exactly what
+# mt-940 gives for the whole statement, and decline whatever it cannot be sure of.
+
+CORPUS = Path(os.environ.get("RECON_CORPUS",
+                             Path(__file__).resolve().parents[2] / "shared" / "corpus")) / "mt940"
+LINE_KEYS = ("status", "funds_code", "amount", "currency", "id", "customer_reference",
+             "bank_reference", "extra_details", "date", "entry_date")
+
+
+def corpus_statements() -> list:
+    found = []
+    for path in sorted(p for p in CORPUS.rglob("*") if p.is_file()):
+        try:
+            found.extend(cut(decode_text(path.read_bytes()))[0])
+        except BadValue:
+            continue
+    return found
+
+
+def rendered(statement) -> list[tuple[str, str]]:
+    return render(statement, [line_61(line) for line, _ in statement.transactions()])
+
+
+#: Parts of a :61: line, with the shapes on which the plain pattern and the library's could
+#: disagree: Unicode digits, February 30, blank entry dates, lowercase marks, funds codes,
+#: 15-digit amounts, no type, ``/`` in references, long references, supplementary details.
+LINE_PARTS = (
+    ("240131", "240229", "240230", "٢٤0131"), ("0131", "", "0101", "1231", "    ", "01"),
+    ("C", "D", "RC", "RD", "c", "CR", "DD"), ("", "", "\n", " "),
+    ("1,00", "0,00", "123456789012,34", "1234567890123,45", "1,", ",5", "1.00"),
+    ("NTRF", "NTRF", "", "N123", "ntrf", "S0 1"),
+    ("NONREF", "", "PAY-DE01-0000042", "PAY-DE01-00000421", "A//B", "/A/", "x y"),
+    ("//B0001", "", "//" + "9" * 23, "//" + "9" * 24, "///x", "//a/b"),
+    ("", "", "\n/TRCD/00100/", " more"))
+
+
+def generated_lines(count: int = 5000) -> list[str]:
+    """Plain lines with, each part by chance, an odd shape instead."""
+    rng = random.Random(61)
+    return ["".join(rng.choice(part) if rng.random() < 0.3 else part[0] for part in LINE_PARTS)
+            for _ in range(count)]
+
+
+def test_plain_pattern_takes_lines_apart_as_the_library_pattern():
+    corpus = [value for st in corpus_statements() for tag, value in rendered(st) if tag == "61"]
+    plain = 0
+    for value in corpus + generated_lines():
+        if mt940_lines._PLAIN(value) is None:
+            continue
+        plain += 1
+        library = mt940_lines._MATCH(value)
+        assert library is not None, value
+        assert mt940_lines._groups(value) == library.group(*mt940_lines._GROUPS), value
+    assert plain > 500
+
+
+def library_reading(fields: list[tuple[str, str]]) -> mt940_lines.Parsed | None:
+    try:
+        parsed = mt940_parse(joined(fields), options=mt940_lines.OPTIONS)
+    except Exception:  # noqa: BLE001 (mt-940's errors are untyped)
+        return None
+    if len(parsed) != sum(tag == "61" for tag, _ in fields):
+        return None
+    return mt940_lines.Parsed.of(parsed)
+
+
+def assert_same_reading(fields: list[tuple[str, str]]) -> bool:
+    """Whether the line-by-line reading was taken; if so, it must be the library's."""
+    fast = mt940_lines.standard(fields)
+    if fast is None:
+        return False
+    library = library_reading(fields)
+    assert library is not None, fields
+    assert [[line[k] for k in LINE_KEYS] for line in fast.lines] == [
+        [line.get(k) for k in LINE_KEYS] for line in library.lines]
+    assert [type(line[k]) for line in fast.lines for k in LINE_KEYS] == [
+        type(line.get(k)) for line in library.lines for k in LINE_KEYS]
+    assert fast.currency == library.currency
+    assert {k: str(v) for k, v in fast.data.items()} == {
+        k: str(v) for k, v in library.data.items()}
+    return True
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="bank sample corpus not found")
+def test_line_by_line_reading_is_the_library_reading_on_every_corpus_statement():
+    taken = [assert_same_reading(rendered(st)) for st in corpus_statements()]
+    assert sum(taken) > 0.9 * len(taken)
+
+
+def test_line_by_line_reading_is_the_library_reading_on_odd_lines():
+    taken = [assert_same_reading([("20", "S"), ("60F", "C240130EUR100,00"), ("61", line),
+                                  ("61", "2401310131D1,00NTRFNONREF"), ("62F", "C240131EUR1,00")])
+             for line in generated_lines(2000)]
+    assert sum(taken) > 100
+
+
+@pytest.mark.parametrize("fields", [
+    [("61", "2401310131C1,00//B1"), ("61", "2401310131C1,00NTRF")],  # no type: merged
+    [("61", "2401310131C1,00NTRF\n:X")],  # a continuation the library could take for a tag
+    [("61", "2401310131C1,00NTRF\n-")],  # a line the library drops
+    [("61", "2401310131C1,00NTRF"), ("99", "x")],  # a tag the library glues to the line
+    [("61", "2401310131C1,00NTRF"), ("62M", "C240131USD1,00"), ("61", "2401310131C1,00NTRF")],
+    [("61", "2401300230C1,00NTRF")],  # February 30: the library raises
+])
+def test_line_by_line_reading_leaves_what_it_cannot_be_sure_of_to_the_library(fields):
+    statement = [("20", "S"), ("60F", "C240130EUR100,00"), *fields, ("62F", "C240131EUR1,00")]
+    assert mt940_lines.standard(statement) is None
+
+
+def test_raw_count_finds_every_line_starting_with_61():
+    """The independent count: ``:61:`` at a line start or after ``{4:``, its colon possibly
+    missing, whatever the cutter makes of it (two fast patterns, one plain definition)."""
+    definition = re.compile(r"(?m)(?:^|\{4:)[ \t]*:61(?::|(?=\d))")
+    texts = [":61:x", ":612401", "{4::61:x", "{4:\n:61:x", " \t:61:x", ":61x", "x:61:",
+             "a\r\n:61:\r\n:61:", "{1:F01}{4: :61:1\n:61:2}", "\n\n:61:\n{4:\t:61:"]
+    texts += [decode_text(p.read_bytes()) for p in sorted(CORPUS.rglob("*")) if p.is_file()]
+    for text in texts:
+        assert _raw_61(text) == len(definition.findall(text)), text[:60]

@@ -1,29 +1,32 @@
 """One MT940 statement's rows: the library's fields, our signs, our reading of ``:86:``.
 
 Signs come from the debit/credit mark (D and RC negative, C and RD positive) whatever the
-library computed; a difference is counted, not hidden. Dates become plain ``datetime.date``.
+library computed; a difference is counted, not hidden. Dates arrive as plain ``datetime.date``
+(see :class:`connectors.bank.mt940_lines.Parsed`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
-import mt940
-
 from connectors.bank import remittance
-from connectors.bank.mt940_text import NO_TYPE, Field, Statement, line_61
+from connectors.bank.mt940_lines import Parsed
+from connectors.bank.mt940_text import NO_TYPE, Field, Statement
 from connectors.bank.proof import StatementProof
-from connectors.bank.rows import new_row, real_ref
+from connectors.bank.rows import BANK, ROW_KEYS, real_ref
 from connectors.bank.values import BadValue
 from connectors.base import payload_hash
+
+#: A row before its values: every key of ``ROW_KEYS`` in order, defaults as ``rows.new_row``.
+_ROW = {**dict.fromkeys(ROW_KEYS), "source_system": BANK, "detail_count": 1,
+        "is_reversal": False, "status": "booked"}
 
 
 class StatementRows:
     """One statement's rows and proof from the library's fields and our own :86: reading."""
 
-    def __init__(self, statement: Statement, parsed: mt940.models.Transactions, offset: int):
+    def __init__(self, statement: Statement, parsed: Parsed, offset: int):
         self.statement, self.parsed, self.offset = statement, parsed, offset
         data = parsed.data
         self.opening = _first(data, "final_opening_balance", "intermediate_opening_balance",
@@ -33,7 +36,9 @@ class StatementRows:
         self.currency = parsed.currency
         self.signs_corrected = 0
 
-    def read(self) -> tuple[StatementProof, list[dict[str, Any]]]:
+    def read(self, entries: list[tuple[Field, list[Field]]],
+             lines_61: list[str]) -> tuple[StatementProof, list[dict[str, Any]]]:
+        """Rows of the statement's transactions (``entries``, with ``lines_61`` their text)."""
         st = self.statement
         account = st.first("25").value
         interim = self.opening is None and self.closing is None and st.first("34F") is not None
@@ -48,9 +53,13 @@ class StatementRows:
         if self.closing is not None:
             proof.closing = self.closing.amount.amount
             proof.closing_date = self.closing.date.isoformat()
+        # What every row of the statement shares, in ROW_KEYS order (rows are copies of it).
+        self.template = {**_ROW, "account": account, "statement_id": proof.statement_id,
+                         "status": "pending" if interim else "booked"}
         rows = []
-        for seq, (line, infos) in enumerate(st.transactions(), start=1):
-            row = self._row(seq, line, infos, self.parsed[seq - 1].data, proof, interim)
+        for seq, ((_, infos), text, line) in enumerate(
+                zip(entries, lines_61, self.parsed.lines, strict=True), start=1):
+            row = self._row(seq, text, infos, line)
             proof.add(row["amount"], credit=row["amount"] > 0 or (
                 row["amount"] == 0 and row["raw"]["mark"].upper().endswith("C")))
             rows.append(row)
@@ -64,40 +73,52 @@ class StatementRows:
                  self.closing.date.isoformat() if self.closing else None]
         return "/".join(p for p in parts if p)
 
-    def _row(self, seq: int, line: Field, infos: list[Field], data: dict[str, Any],
-             proof: StatementProof, interim: bool) -> dict[str, Any]:
-        mark = str(data.get("status") or "")
-        amount = abs(data["amount"].amount) * (-1 if mark.upper() in ("D", "RC") else 1)
-        self.signs_corrected += amount != data["amount"].amount
-        currency = data["amount"].currency or self.currency
+    def _row(self, seq: int, line_61: str, infos: list[Field],
+             data: dict[str, Any]) -> dict[str, Any]:
+        get = data.get
+        mark = str(get("status") or "")
+        upper = mark.upper()
+        amount = abs(data["amount"]) * (-1 if upper in ("D", "RC") else 1)
+        self.signs_corrected += amount != data["amount"]
+        currency = data["currency"] or self.currency
         if not currency:
             raise BadValue(f"statement line {seq} has no currency (no balance states one)")
-        text = " ".join(remittance.join_lines(f.lines) for f in infos if f.tag == "86") or None
+        text, non_swift = _texts(infos)
         info = remittance.parse(text or "")
-        kind = None if data.get("id") == NO_TYPE else data.get("id")
-        raw = {"line_61": line_61(line), "info_86": text, "mark": mark,
-               "funds_code": data.get("funds_code"), "type": kind,
-               "customer_reference": data.get("customer_reference"),
-               "bank_reference": data.get("bank_reference"),
-               "extra_details": data.get("extra_details"),
-               "non_swift": " ".join(f.value for f in infos if f.tag == "NS") or None,
-               "parsed_86": info}
+        kind = None if get("id") == NO_TYPE else get("id")
+        bank_reference = get("bank_reference")
         end_to_end = real_ref(info.get("end_to_end_id"))
         counter = _counter_account(data)
-        return new_row(
-            source_position=self.offset + seq,
-            payload_hash=payload_hash(f":61:{raw['line_61']}\n:86:{text}"),
-            raw=raw, correlation_id=end_to_end, account=proof.account, currency=currency,
-            amount=amount, booking_date=_day(data.get("entry_date") or data.get("date")),
-            value_date=_day(data.get("date")), status="pending" if interim else "booked",
-            is_reversal=mark.upper().startswith("R"), statement_id=proof.statement_id,
-            entry_seq=seq, entry_amount=amount,
-            acct_svcr_ref=real_ref(data.get("bank_reference")), end_to_end_id=end_to_end,
-            bank_tx_code=kind or info.get("gvc"),
-            counterparty_name=info.get("counterparty_name") or counter[1],
-            counterparty_account=info.get("counterparty_account") or counter[0],
-            remittance_text=text, structured_reference=info.get("structured_reference"),
-        )
+        row = self.template.copy()  # a copy and assignments: twice as fast as a literal
+        row["source_position"] = self.offset + seq
+        row["payload_hash"] = payload_hash(f":61:{line_61}\n:86:{text}")
+        row["raw"] = {"line_61": line_61, "info_86": text, "mark": mark,
+                      "funds_code": get("funds_code"), "type": kind,
+                      "customer_reference": get("customer_reference"),
+                      "bank_reference": bank_reference, "extra_details": get("extra_details"),
+                      "non_swift": non_swift, "parsed_86": info}
+        row["correlation_id"] = row["end_to_end_id"] = end_to_end
+        row["currency"] = currency
+        row["amount"] = row["entry_amount"] = amount
+        row["booking_date"] = data["entry_date"] or data["date"]
+        row["value_date"] = data["date"]
+        row["is_reversal"] = upper.startswith("R")
+        row["entry_seq"] = seq
+        row["acct_svcr_ref"] = real_ref(bank_reference)
+        row["bank_tx_code"] = kind or info.get("gvc")
+        row["counterparty_name"] = info.get("counterparty_name") or counter[1]
+        row["counterparty_account"] = info.get("counterparty_account") or counter[0]
+        row["remittance_text"] = text
+        row["structured_reference"] = info.get("structured_reference")
+        return row
+
+
+def _texts(infos: list[Field]) -> tuple[str | None, str | None]:
+    """The ``:86:`` text and the ``:NS:`` text of a line's details (mostly one ``:86:``)."""
+    if len(infos) == 1 and infos[0].tag == "86":
+        return remittance.join_lines(infos[0].lines) or None, None
+    return (" ".join([remittance.join_lines(f.lines) for f in infos if f.tag == "86"]) or None,
+            " ".join([f.value for f in infos if f.tag == "NS"]) or None)
 
 
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
@@ -110,11 +131,6 @@ def _counter_account(data: dict[str, Any]) -> tuple[str | None, str | None]:
     if not _IBAN.fullmatch(reference):
         return None, None
     return reference, (data.get("extra_details") or "").strip() or None
-
-
-def _day(value: Any) -> dt.date | None:
-    """The library's date subclass as a plain date (rows must hold plain values)."""
-    return None if value is None else dt.date(value.year, value.month, value.day)
 
 
 def _first(data: dict[str, Any], *keys: str) -> Any:

@@ -15,6 +15,7 @@ ignore is marked so and left out of the rendering.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from connectors.bank.values import BadValue
@@ -29,7 +30,7 @@ SINGLE_LINE = frozenset({"20", "21", "25", "28", "28C", "60F", "60M", "60", "62F
                          "64", "65", "13D", "13", "34F", "90D", "90C"})
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
     """One tagged field: the text after the tag, its continuation lines, where it starts."""
 
@@ -64,33 +65,35 @@ class Statement:
         return self.fields[0].line_no
 
     def transactions(self) -> list[tuple[Field, list[Field]]]:
-        """Each ``:61:`` with the ``:86:`` (and ``:NS:``) fields that follow it."""
+        """Each ``:61:`` with the ``:86:`` (and ``:NS:``) fields that follow it. A field of any
+        other tag ends a line's details: an ``:86:`` after the closing balance is the
+        statement's own."""
         out: list[tuple[Field, list[Field]]] = []
+        details: list[Field] | None = None
         for item in self.fields:
             if item.tag == "61":
-                out.append((item, []))
-            elif item.tag in ("86", "NS") and out and _follows_transaction(self, item, out[-1][0]):
-                out[-1][1].append(item)
+                details = []
+                out.append((item, details))
+            elif item.tag in ("86", "NS"):
+                if details is not None:
+                    details.append(item)
+            else:
+                details = None
         return out
-
-
-def _follows_transaction(statement: Statement, item: Field, line: Field) -> bool:
-    """An ``:86:`` belongs to the last ``:61:`` unless a balance came between them."""
-    index = statement.fields.index(item)
-    between = statement.fields[statement.fields.index(line) + 1:index]
-    return all(f.tag in ("86", "NS") for f in between)
 
 
 def statements(text: str) -> list[Statement]:
     """The statements of a text (see :func:`cut`); fields outside any statement are lost here."""
-    return cut(text)[0]
+    return list(cut(text)[0])
 
 
+#: A line starting as text does: no tag, no statement end, no SWIFT envelope, not indented.
+_TEXT = re.compile(r"[^\s:{}\-]").match
 #: A balance tag whose closing colon is missing, directly followed by a balance.
 _BARE_BALANCE = re.compile(r":(6[0245][FM]?)([CD]\d{6}[A-Z]{3}\d[\d,.]*)\s*$")
 
 
-def cut(text: str) -> tuple[list[Statement], list[Field]]:
+def cut(text: str) -> tuple[Iterator[Statement], list[Field]]:
     """Cut the text into statements of fields, and the fields that belong to none.
 
     A ``-`` line followed by a tag (or the end) closes a statement; a tagged field after a
@@ -98,17 +101,31 @@ def cut(text: str) -> tuple[list[Statement], list[Field]]:
     statement: it is returned as an orphan, for the reader to report and count, never read
     into a statement it may not belong to. A ``-`` followed by text is content (ING writes
     mandate ids such as ``MND-`` / ``EV01`` across lines).
+
+    Statements come one at a time, as they are cut, so that a file's fields are not all held
+    at once; the list of orphans is complete when the last statement has been taken. A line
+    too long for MT940 raises BadValue here, before any statement.
     """
-    lines = list(_lines(text))
-    found: list[Statement] = []
     orphans: list[Field] = []
+    return _statements(_lines(text), orphans), orphans
+
+
+def _statements(lines: list[str], orphans: list[Field]) -> Iterator[Statement]:
     current: Statement | None = None
     last: Field | None = None
     closed = False
-    for i, (line_no, line) in enumerate(lines):
-        if line.strip() == "-" and (i + 1 == len(lines) or TAG.match(lines[i + 1][1])):
-            closed, last = True, None
+    for i, line in enumerate(lines):
+        if _TEXT(line):  # text continuing the last field: most lines
+            if last is not None:
+                last.lines.append(line)
             continue
+        if line[:1] != ":":  # blank, SWIFT envelope, "-", indented
+            line = _content(line)
+            if line is None:
+                continue
+            if line.strip() == "-" and _ends(lines, i):
+                closed, last = True, None
+                continue
         match = TAG.match(line)
         note = None
         if match is None:
@@ -118,50 +135,70 @@ def cut(text: str) -> tuple[list[Statement], list[Field]]:
                     last.lines.append(line)
                 continue
             tag, value = bare.group(1), bare.group(2)
-            note = f"line {line_no}: {line.strip()!r} lacks the colon after its tag: read as :{tag}:"
+            note = f"line {i + 1}: {line.strip()!r} lacks the colon after its tag: read as :{tag}:"
         else:
             tag, value = match.group(1), line[match.end():]
         if tag == "20":
+            if current is not None:
+                yield _complete(current)
             current, closed = Statement(), False
-            found.append(current)
-        last = Field(tag, [value], line_no, note)
+        last = Field(tag, [value], i + 1, note)
         if current is None or closed:
             orphans.append(last)
             continue
         current.fields.append(last)
-    for statement in found:
-        last = statement.fields[-1]
-        if last.tag in SINGLE_LINE:  # bank headers before the next :20: (ABNANL2A / 940)
-            del last.lines[1:]
+    if current is not None:
+        yield _complete(current)
     for orphan in orphans:
         if orphan.tag in SINGLE_LINE:
             del orphan.lines[1:]
-    return found, orphans
 
 
-def _lines(text: str):
-    for line_no, raw in enumerate(text.splitlines(), start=1):
-        if len(raw) > LINE_LIMIT:
-            raise BadValue(f"line {line_no} is {len(raw)} characters long; MT940 lines have at "
-                           "most 65")
-        line = raw.replace("\x1a", "")  # DOS end-of-file marks between statements
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("{"):
-            rest = _BLOCKS.sub("", stripped)
-            if rest.startswith("{4:"):
-                rest = rest[3:]
-            if not rest.strip():
-                continue
-            line = rest
-        elif stripped.startswith("-}") or stripped == "}":
-            continue
-        yield line_no, line
+def _complete(statement: Statement) -> Statement:
+    last = statement.fields[-1]
+    if last.tag in SINGLE_LINE:  # bank headers before the next :20: (ABNANL2A / 940)
+        del last.lines[1:]
+    return statement
 
 
-def render(statement: Statement) -> str:
-    """The fields the library reads (reference, balances, statement lines, sums), regular.
+def _ends(lines: list[str], i: int) -> bool:
+    """Whether the ``-`` at ``lines[i]`` ends a statement: no content follows, or a tag."""
+    for j in range(i + 1, len(lines)):
+        content = _content(lines[j])
+        if content is not None:
+            return TAG.match(content) is not None
+    return True
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, DOS end-of-file marks removed; BadValue for one too long for MT940."""
+    lines = text.splitlines()
+    if lines and max(map(len, lines)) > LINE_LIMIT:
+        line_no, raw = next((n, r) for n, r in enumerate(lines, 1) if len(r) > LINE_LIMIT)
+        raise BadValue(f"line {line_no} is {len(raw)} characters long; MT940 lines have at "
+                       "most 65")
+    if "\x1a" in text:  # DOS end-of-file marks between statements
+        lines = [line.replace("\x1a", "") for line in lines]
+    return lines
+
+
+def _content(line: str) -> str | None:
+    """The line as the fields are cut from it; None for one without content (blank, SWIFT
+    envelope blocks and their end)."""
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        rest = _BLOCKS.sub("", stripped)
+        if rest.startswith("{4:"):
+            rest = rest[3:]
+        return rest if rest.strip() else None
+    if not stripped or stripped.startswith("-}") or stripped == "}":
+        return None
+    return line
+
+
+def render(statement: Statement, lines_61: list[str]) -> list[tuple[str, str]]:
+    """The fields the library reads (reference, balances, statement lines, sums), regular, as
+    (tag, value); ``lines_61`` holds :func:`line_61` of each ``:61:``, in order.
 
     ``:86:`` and ``:NS:`` are left out on purpose: their text is read by
     :mod:`connectors.bank.remittance`, and leaving them out keeps a statement-level ``:86:``
@@ -169,17 +206,23 @@ def render(statement: Statement) -> str:
     """
     dotted = any("." in f.value for f in statement.all("60F", "60M", "60", "62F", "62M", "62")
                  if not f.ignored)
+    lines = iter(lines_61)
     out = []
     for item in statement.fields:
         if item.ignored or item.tag in ("86", "NS", "21", "25", "28", "28C", "13D", "13"):
             continue
-        value = line_61(item) if item.tag == "61" else item.value
+        value = next(lines) if item.tag == "61" else item.value
         if dotted:
             value = _undot(item.tag, value)
         if item.tag == "61":
             value = _typed(value)
-        out.append(f":{item.tag}:{value}")
-    return "\n".join(out) + "\n"
+        out.append((item.tag, value))
+    return out
+
+
+def joined(fields: list[tuple[str, str]]) -> str:
+    """Rendered fields as the text the library parses."""
+    return "\n".join(f":{tag}:{value}" for tag, value in fields) + "\n"
 
 
 #: Transaction type put into a ``:61:`` that has none: the library merges a line without a
@@ -190,7 +233,8 @@ _UNTYPED = re.compile(r"^(\d{6}(?:\d{4}|\s{4})?R?[CD][A-Z]?\n?[\d,]+)(?![\d,])(?
 
 
 def _typed(value: str) -> str:
-    return _UNTYPED.sub(r"\1" + NO_TYPE, value, count=1)
+    untyped = _UNTYPED.match(value)
+    return value if untyped is None else value[:untyped.end()] + NO_TYPE + value[untyped.end():]
 
 
 def line_61(item: Field) -> str:
@@ -199,6 +243,8 @@ def line_61(item: Field) -> str:
     A bank reference wrapped over lines is joined back: every line up to the first one that
     starts with ``/`` belongs to the first line (ING hard-wraps at random widths).
     """
+    if len(item.lines) == 1:
+        return item.lines[0].strip()
     lines = [line.strip() for line in item.lines if line.strip()]
     if len(lines) <= 2:
         return "\n".join(lines)
