@@ -50,7 +50,8 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return now.strftime("r%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
-def _log_start(con, run_id, job, trigger, as_of) -> None:
+def log_start(con, run_id, job, trigger, as_of) -> None:
+    """Open a job_run row (a run, a replay) as running; the caller ends it."""
     con.execute("INSERT INTO job_run (run_id, job, trigger, started_at, status, as_of, attempt) "
                 "VALUES (?, ?, ?, ?, 'running', ?, 1)",
                 [run_id, job, trigger, dt.datetime.now(dt.UTC), as_of])
@@ -98,7 +99,7 @@ def connect_with_retry(settings: Settings, attempts: int = LOCK_RETRIES, base_de
     raise AssertionError("unreachable")
 
 
-def _close_interrupted(con) -> None:
+def close_interrupted(con) -> None:
     """A run still 'running' when we hold the single writer lock was killed: say so."""
     con.execute("UPDATE job_run SET status = 'interrupted', ended_at = ?, "
                 "error = 'the process ended before the run finished' WHERE status = 'running'",
@@ -114,8 +115,8 @@ def run_cycle(settings: Settings, sources: Path, as_of: dt.date | None = None,
     say = progress or (lambda stage, msg: None)
     con = connect_with_retry(settings)
     try:
-        _close_interrupted(con)
-        _log_start(con, summary.run_id, "run", trigger, as_of)
+        close_interrupted(con)
+        log_start(con, summary.run_id, "run", trigger, as_of)
         try:
             _stages(con, settings, sources, summary, say, systems)
         except BaseException as err:

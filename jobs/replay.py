@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from jobs.engines import match
-from jobs.pipeline import _close_interrupted, _log_start, connect_with_retry, new_run_id
+from jobs.pipeline import close_interrupted, connect_with_retry, log_start, new_run_id
 from jobs.publish import publish
 from jobs.published import published_dir
 from jobs.retention import replay_window_start
@@ -81,14 +81,14 @@ def replay(settings: Settings, snapshot_id: str) -> ReplayResult:
     con = connect_with_retry(settings)
     run_id = "replay-" + new_run_id()
     try:
-        _close_interrupted(con)
+        close_interrupted(con)
         until, original_run, as_of = _target(con, snapshot_id)
         start = replay_window_start(settings)
         if start is not None and until < start:
             raise ReplayError(f"snapshot {snapshot_id!r} was extracted {until:%Y-%m-%d}, before the "
                               f"retention window ({settings.retention.superseded_versions_days} "
                               "days): the record versions it saw may have been pruned")
-        _log_start(con, run_id, "replay", f"replay:{snapshot_id}", as_of)
+        log_start(con, run_id, "replay", f"replay:{snapshot_id}", as_of)
         try:
             match(con, settings, as_of, until=until)
             original = published_dir(settings.home) / f"{original_run}.duckdb"

@@ -21,7 +21,7 @@ from sqlglot import exp  # noqa: E402
 
 from jobs.engines import dialect  # noqa: E402
 from jobs.engines.dialect import UnsupportedSQL, statement, transpile  # noqa: E402
-from jobs.matching.run import _params, all_steps  # noqa: E402
+from jobs.matching.run import all_steps, rule_params  # noqa: E402
 from jobs.settings import Settings  # noqa: E402
 
 
@@ -198,7 +198,7 @@ DUCKDB_ONLY = re.compile(r"\bQUALIFY\b|\bASOF\b|LATERAL \(|\blist_\w+|\bstring_s
 
 def test_every_matching_step_translates_without_duckdb_only_syntax():
     settings = Settings()
-    params = _params(settings, dt.date(2026, 11, 20), None)
+    params = rule_params(settings, dt.date(2026, 11, 20), None)
     steps = all_steps(settings)
     actions = set()
     for step in steps:
@@ -212,7 +212,7 @@ def test_every_matching_step_translates_without_duckdb_only_syntax():
 
 
 def test_literal_nodes_for_every_bound_parameter():
-    params = _params(Settings(), dt.date(2026, 11, 20), None)
+    params = rule_params(Settings(), dt.date(2026, 11, 20), None)
     for name, value in params.items():
         node = dialect.literal(value)
         assert isinstance(node, exp.Expression), name

@@ -30,7 +30,7 @@ from pyspark.sql.types import DoubleType
 
 from jobs.currencies import iso_codes
 from jobs.engines import dialect
-from jobs.matching.run import MatchReport, StepFailed, _params, all_steps, name_similarity
+from jobs.matching.run import MatchReport, StepFailed, all_steps, name_similarity, rule_params
 from jobs.matching.steps import Step
 from jobs.settings import Settings
 from jobs.validation_checks import ensure_tables
@@ -110,7 +110,7 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
     _reference_views(spark, settings)
     report = MatchReport()
     report.seconds_by_step["spark: inputs"] = time.perf_counter() - started
-    execute(spark, steps, _params(settings, as_of, until), report)
+    execute(spark, steps, rule_params(settings, as_of, until), report)
     started = time.perf_counter()
     for name in RESULTS:
         bring_back(spark, con, name, folder / "results", settings.spark.catalog)

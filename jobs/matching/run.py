@@ -98,7 +98,7 @@ def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.float64())
 
 
-def _params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -> dict:
+def rule_params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -> dict:
     m = settings.matching
     return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
             "window": m.date_window_days, "min_score": m.fuzzy_name_min_score,
@@ -140,4 +140,4 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
     con.execute("CREATE OR REPLACE TEMP TABLE recon__windows (workflow VARCHAR, days INTEGER)")
     con.executemany("INSERT INTO recon__windows VALUES (?, ?)",
                     [[w, d] for w, d in settings.settlement_days.items()])
-    return execute(con, all_steps(settings), _params(settings, as_of, until))
+    return execute(con, all_steps(settings), rule_params(settings, as_of, until))
