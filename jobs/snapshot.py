@@ -11,9 +11,11 @@ import datetime as dt
 import hashlib
 import multiprocessing
 import os
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +196,7 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
     else:
         ctx = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            results = pool.map(_parse, *zip(*args, strict=True))
+            results = _in_order(pool, args, window=workers + 1)
             _drain(con, results, run_id, extracted_at, report, progress, len(todo))
     if settings is not None and settings.api:
         outcome = ApiOutcome()
@@ -202,6 +204,22 @@ def ingest(con: duckdb.DuckDBPyConnection, sources: Path, run_id: str,
         _drain(con, pages, run_id, extracted_at, report, progress, 0)
         report.api_retries, report.api_errors = outcome.retries, outcome.errors
     return report
+
+
+def _in_order(pool: ProcessPoolExecutor, args: list[tuple], window: int) -> Iterator[Parsed]:
+    """Parsed files in delivery order with at most ``window`` in flight: ``pool.map`` submits
+    every file at once, and parsed files then pile up in memory whenever storing is slower
+    than parsing (9 GB at 5M records)."""
+    pending: deque[Future[Parsed]] = deque()
+    queue = iter(args)
+    for a in islice(queue, window):
+        pending.append(pool.submit(_parse, *a))
+    while pending:
+        parsed = pending.popleft().result()
+        following = next(queue, None)
+        if following is not None:
+            pending.append(pool.submit(_parse, *following))
+        yield parsed
 
 
 def _drain(con, results, run_id, extracted_at, report, progress, total) -> None:
