@@ -30,7 +30,10 @@ CONFIDENCE = {"payout_net_of_fees": 0.99, "exact_reference": 1.0, "reference_in_
 
 class StepFailed(RuntimeError):
     def __init__(self, step: Step, err: Exception):
-        super().__init__(f"matching step '{step.name}' failed: {err}\n--- SQL ---\n{step.sql}")
+        hint = ("\nThe warehouse's memory limit was reached: raise memory_limit under [warehouse] in "
+                "recon.toml (or RECON_WAREHOUSE__MEMORY_LIMIT)."
+                if isinstance(err, duckdb.OutOfMemoryException) else "")
+        super().__init__(f"matching step '{step.name}' failed: {err}{hint}\n--- SQL ---\n{step.sql}")
 
 
 @dataclass
