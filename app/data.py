@@ -130,9 +130,18 @@ def _entity_names(path: str, stamp: int, run_id: str) -> dict[str, str]:
     return _read(path, stamp, queries.entity_names)
 
 
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner="Reading the published run…")
+def _latency(path: str, stamp: int, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The run's latency histograms (small): every filter's timeliness figures come from them."""
+    return (_read(path, stamp, queries_latency.match_histogram),
+            _read(path, stamp, queries_latency.feed_histogram))
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner="Reading the published run…")
 def _overview(path: str, stamp: int, run_id: str, filters: Filters,
               policy: AgingPolicy) -> Overview:
+    matches, feeds = _latency(path, stamp, run_id)
+
     def build(con: duckdb.DuckDBPyConnection) -> Overview:
         return Overview(
             totals=queries.match_rate(con, filters),
@@ -144,9 +153,9 @@ def _overview(path: str, stamp: int, run_id: str, filters: Filters,
             aging=queries.open_exceptions(con, filters, ["age_bucket", "cause"], policy),
             trend=queries.match_rate(con, filters, ["entity", "period"]),
             by_queue=queries.open_exceptions(con, filters, ["queue"], policy),
-            sync_latency=queries_latency.sync_latency(con, filters),
-            cycle_time=queries_latency.cycle_time(con, filters),
-            feed_latency=queries_latency.feed_latency(con, filters),
+            sync_latency=queries_latency.sync_latency(con, filters, matches),
+            cycle_time=queries_latency.cycle_time(con, filters, matches),
+            feed_latency=queries_latency.feed_latency(con, filters, feeds),
         )
     return _read(path, stamp, build)
 

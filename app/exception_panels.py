@@ -18,6 +18,7 @@ from app.data import Published
 from app.exports import MIME
 from app.session import Context
 from jobs import export, workflow
+from jobs.export import XLSX_MAX_ROWS
 from jobs.workflow import Action
 
 PAGE_SIZE = 50
@@ -109,9 +110,11 @@ def export_buttons(pub: Published, ctx: Context, report: dict, total: int) -> No
             label, data.exception_export(pub, ctx.settings, report, fmt, mask),
             file_name=f"exceptions_{pub.run.run_id}.{fmt}", mime=MIME[fmt],
             key=f"export_{fmt}", icon=":material/download:", on_click="ignore",
-            disabled=total == 0, width="stretch",
-            help=f"All {total:,} exceptions of this view, with the report's columns "
-                 "(the same file as `recon export`).")
+            disabled=total == 0 or (fmt == "xlsx" and total > XLSX_MAX_ROWS), width="stretch",
+            help=(f"{total:,} rows do not fit in one worksheet: filter further or export CSV."
+                  if fmt == "xlsx" and total > XLSX_MAX_ROWS else
+                  f"All {total:,} exceptions of this view, with the report's columns "
+                  "(the same file as `recon export`)."))
 
 
 def action_form(ctx: Context, selected: pd.DataFrame, pub: Published, report: dict,

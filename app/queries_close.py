@@ -149,10 +149,17 @@ def trend(con: duckdb.DuckDBPyConnection, period: str, filters: Filters,
 
 
 def cutoff_matches(con: duckdb.DuckDBPyConnection, period: str) -> int:
-    """Matches flagged as crossing the cut-off with a member dated in the period."""
+    """Matches flagged as crossing the cut-off with a member dated in the period.
+
+    The period is a date range (which the scan can use), not a formatted date compared per row.
+    """
+    year, month = (int(p) for p in period.split("-"))
+    start, end = dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
     return con.execute("""
-        SELECT count(DISTINCT g.match_id) FROM match_group g JOIN match_member m USING (match_id)
-        WHERE g.cutoff_flag AND strftime(m.event_date, '%Y-%m') = ?""", [period]).fetchone()[0]
+        SELECT count(DISTINCT match_id) FROM match_group
+        WHERE cutoff_flag AND match_id IN (SELECT match_id FROM match_member
+                                           WHERE event_date BETWEEN ? AND ?)""",
+                       [start, end]).fetchone()[0]
 
 
 def _report(filters: Filters) -> dict[str, list[str]]:

@@ -1,73 +1,150 @@
 """Timeliness KPIs (SPEC §7): synchronization latency per source pair, reconciliation cycle time
 per workflow, and feed latency per source, as medians and 95th percentiles in days.
 
-Read once per published run (cached by the caller) from ``match_group``/``match_member`` and
-``record``. No Streamlit here.
+The raw history is read once per published run, into two small histograms (how many matches or
+records have each latency, per filterable dimension: a few thousand rows at millions of
+records); every figure is then computed from them, for any filters, in milliseconds. The
+percentiles are exact (the same interpolation as DuckDB's ``quantile_cont``): latencies are
+counted per distinct value, not binned. If the published run has the histograms as tables
+(``HISTOGRAM_TABLES``), they are read instead of the raw history. No Streamlit here.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import duckdb
+import numpy as np
 import pandas as pd
 
 from app.queries import Filters
 
-MATCH_FILTERS = {"workflow": "g.workflow", "currency": "g.currency"}
-RECORD_FILTERS = {"period": "strftime(event_date, '%Y-%m')", "entity": "entity",
-                  "workflow": "workflow", "currency": "currency"}
+# One row per workflow, currency, source pair and latency (days between the earliest and the
+# latest member event, ``match_group.latency_days``) and cycle time (days from the earliest
+# member event to matched, capped at the run's as-of date), with the number of matches.
+MATCH_HISTOGRAM = """
+    WITH m AS (SELECT match_id, min(source_system) FILTER (WHERE side = 'left') AS left_system,
+                      min(source_system) FILTER (WHERE side = 'right') AS right_system,
+                      min(event_date) AS first_date
+               FROM match_member GROUP BY match_id)
+    SELECT g.workflow, g.currency, m.left_system, m.right_system, g.latency_days,
+           date_diff('day', m.first_date, least(CAST(g.matched_at AS DATE),
+                                                (SELECT max(as_of) FROM run_info))) AS cycle_days,
+           count(*) AS matches
+    FROM match_group g JOIN m USING (match_id)
+    GROUP BY ALL"""
+# One row per source system, period, entity, workflow, currency, business date and snapshot
+# time, with its feed latency in days and the number of records. Epoch arithmetic on purpose:
+# an order of magnitude faster than calendar differences on time-zone-aware timestamps.
+FEED_HISTOGRAM = """
+    SELECT source_system, strftime(event_date, '%Y-%m') AS period, entity, workflow, currency,
+           (epoch(extracted_at) - epoch(event_date)) / 86400.0 AS lag_days, records
+    FROM (SELECT source_system, entity, workflow, currency, event_date, extracted_at,
+                 count(*) AS records
+          FROM record WHERE event_date IS NOT NULL AND extracted_at IS NOT NULL
+          GROUP BY ALL)"""
+HISTOGRAM_TABLES = {"match": "kpi_match_latency", "feed": "kpi_feed_latency"}
+
+MATCH_FILTERS = ("workflow", "currency")
+RECORD_FILTERS = ("period", "entity", "workflow", "currency")
+QUANTILES = (0.5, 0.95)
 
 
-def sync_latency(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def match_histogram(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Matches per workflow, currency, source pair, latency and cycle time (``MATCH_HISTOGRAM``)."""
+    return _histogram(con, "match", MATCH_HISTOGRAM)
+
+
+def feed_histogram(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Records per source, period, entity, workflow, currency and feed latency."""
+    return _histogram(con, "feed", FEED_HISTOGRAM)
+
+
+def sync_latency(con: duckdb.DuckDBPyConnection | None, filters: Filters,
+                 histogram: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days between the two sides of each match (earliest to latest member event), per source
-    pair. Columns: ``pair, matches, p50, p95``."""
-    where, params = filters.where(MATCH_FILTERS)
-    return con.execute(f"""
-        WITH pairs AS (
-            SELECT g.match_id, any_value(g.latency_days) AS days,
-                   min(m.source_system) FILTER (WHERE m.side = 'left') AS left_system,
-                   min(m.source_system) FILTER (WHERE m.side = 'right') AS right_system
-            FROM match_group g JOIN match_member m USING (match_id){where}
-            GROUP BY g.match_id)
-        SELECT left_system || ' → ' || right_system AS pair, count(*) AS matches,
-               quantile_cont(days, 0.5) AS p50, quantile_cont(days, 0.95) AS p95
-        FROM pairs WHERE left_system IS NOT NULL AND right_system IS NOT NULL
-        GROUP BY pair ORDER BY matches DESC""", params).df()  # noqa: S608
+    pair. Columns: ``pair, matches, p50, p95``; most matches first."""
+    hist = _where(match_histogram(con) if histogram is None else histogram, filters,
+                  MATCH_FILTERS)
+    hist = hist[hist["left_system"].notna() & hist["right_system"].notna()]
+    hist = hist.assign(pair=hist["left_system"] + " → " + hist["right_system"])
+    out = _percentiles(hist, "pair", "latency_days", "matches")
+    return out.sort_values(["matches", "pair"], ascending=[False, True], ignore_index=True)
 
 
-def cycle_time(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def cycle_time(con: duckdb.DuckDBPyConnection | None, filters: Filters,
+               histogram: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days from the transaction date (earliest member) to matched, per workflow.
 
     The match date is when the matcher first made the match, capped at the run's as-of date
     so a run replaying the past is measured in its own time. Columns: ``workflow, matches,
     p50, p95``.
     """
-    where, params = filters.where(MATCH_FILTERS)
-    return con.execute(f"""
-        WITH first AS (SELECT match_id, min(event_date) AS first_date FROM match_member
-                       GROUP BY match_id),
-             cycle AS (
-                SELECT g.workflow,
-                       date_diff('day', f.first_date,
-                                 least(CAST(g.matched_at AS DATE),
-                                       (SELECT max(as_of) FROM run_info))) AS days
-                FROM match_group g JOIN first f USING (match_id){where})
-        SELECT workflow, count(*) AS matches, quantile_cont(days, 0.5) AS p50,
-               quantile_cont(days, 0.95) AS p95
-        FROM cycle WHERE days IS NOT NULL GROUP BY workflow ORDER BY workflow""",  # noqa: S608
-                       params).df()
+    hist = _where(match_histogram(con) if histogram is None else histogram, filters,
+                  MATCH_FILTERS)
+    hist = hist[hist["cycle_days"].notna()]
+    return _percentiles(hist, "workflow", "cycle_days", "matches")
 
 
-def feed_latency(con: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
+def feed_latency(con: duckdb.DuckDBPyConnection | None, filters: Filters,
+                 histogram: pd.DataFrame | None = None) -> pd.DataFrame:
     """Days from a record's business date to its snapshot, per source system.
 
-    Columns: ``source_system, records, p50, p95``. Epoch arithmetic on purpose: an order of
-    magnitude faster than calendar differences on time-zone-aware timestamps.
+    Columns: ``source_system, records, p50, p95``.
     """
-    where, params = filters.where(RECORD_FILTERS)
-    where = (where + " AND" if where else " WHERE") + " event_date IS NOT NULL"
-    return con.execute(f"""
-        SELECT source_system, records, lag[1] AS p50, lag[2] AS p95
-        FROM (SELECT source_system, count(*) AS records, quantile_cont(
-                         (epoch(extracted_at) - epoch(event_date)) / 86400.0, [0.5, 0.95]) AS lag
-              FROM record{where} AND extracted_at IS NOT NULL GROUP BY source_system)
-        ORDER BY source_system""", params).df()  # noqa: S608
+    hist = _where(feed_histogram(con) if histogram is None else histogram, filters,
+                  RECORD_FILTERS)
+    return _percentiles(hist, "source_system", "lag_days", "records")
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+def _histogram(con: duckdb.DuckDBPyConnection, kind: str, sql: str) -> pd.DataFrame:
+    table = HISTOGRAM_TABLES[kind]
+    published = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                            [table]).fetchone()[0]
+    frame = con.execute(f"SELECT * FROM {table}" if published else sql).df()  # noqa: S608
+    weight = "matches" if kind == "match" else "records"
+    return frame.astype({weight: "int64"})
+
+
+def _where(hist: pd.DataFrame, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
+    """Rows of ``hist`` within ``filters`` (those of ``dims``; the others do not apply)."""
+    keep = np.ones(len(hist), dtype=bool)
+    for dim in dims:
+        values = getattr(filters, dim)
+        if values:
+            keep &= hist[dim].isin(values).to_numpy()
+    return hist[keep]
+
+
+def _percentiles(hist: pd.DataFrame, by: str, value: str, weight: str) -> pd.DataFrame:
+    """Per ``by``: the total ``weight`` and the p50, p95 of ``value`` weighted by it.
+
+    Rows whose ``value`` is null count in the total but not in the percentiles (as
+    ``count(*)`` and ``quantile_cont`` would on the raw rows). Ordered by ``by``.
+    """
+    rows = []
+    for key, group in hist.groupby(by, sort=True):
+        known = group[group[value].notna()]
+        counts = known.groupby(value)[weight].sum().sort_index()
+        rows.append((key, int(group[weight].sum()),
+                     *(_quantile(counts.index.to_numpy(dtype=float), counts.to_numpy(), q)
+                       for q in QUANTILES)))
+    frame = pd.DataFrame(rows, columns=[by, weight, "p50", "p95"])
+    return frame.astype({weight: "int64", "p50": "float64", "p95": "float64"})
+
+
+def _quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """``quantile_cont(x, q)`` of the multiset where ``values[i]`` occurs ``counts[i]`` times
+    (``values`` ascending): interpolated between the order statistics at ``q * (n - 1)``."""
+    n = int(counts.sum())
+    if n == 0:
+        return math.nan
+    position = q * (n - 1)
+    lower, upper = math.floor(position), math.ceil(position)
+    ends = np.cumsum(counts)  # the order statistics 0 .. ends[i] - 1 are values[: i + 1]
+    low = values[np.searchsorted(ends, lower, side="right")]
+    high = values[np.searchsorted(ends, upper, side="right")]
+    return float(low) if lower == upper else float(low + (position - lower) * (high - low))

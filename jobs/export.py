@@ -168,12 +168,23 @@ def write_csv(table: pa.Table, path: Path) -> int:
     return table.num_rows
 
 
+XLSX_MAX_ROWS = 1_048_575  # a worksheet's rows below the header
+
+
+class ExportTooLarge(ValueError):
+    """More rows than a spreadsheet holds: xlsxwriter would drop the rest silently."""
+
+
 def write_xlsx(table: pa.Table, path: Path, sheet: str = "exceptions") -> int:
-    """Formatted workbook: bold frozen header, autofilter, number and date formats."""
+    """Formatted workbook: bold frozen header, autofilter, number and date formats. Rows are
+    streamed (xlsxwriter's constant-memory mode), a batch at a time."""
     import xlsxwriter
 
+    if table.num_rows > XLSX_MAX_ROWS:
+        raise ExportTooLarge(f"{table.num_rows:,} rows do not fit in one XLSX worksheet (at most "
+                             f"{XLSX_MAX_ROWS:,}): filter the view further or export CSV")
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+                                           "strings_to_numbers": False, "constant_memory": True})
     try:
         ws = book.add_worksheet(sheet)
         head = book.add_format({"bold": True, "bg_color": "#1F3A5F", "font_color": "#FFFFFF"})
@@ -181,9 +192,12 @@ def write_xlsx(table: pa.Table, path: Path, sheet: str = "exceptions") -> int:
         date = book.add_format({"num_format": "yyyy-mm-dd"})
         for c, name in enumerate(table.column_names):
             ws.write_string(0, c, name, head)
-        for r, row in enumerate(table.to_pylist(), start=1):
-            for c, value in enumerate(row.values()):
-                _write(ws, r, c, value, money, date)
+        r = 0
+        for batch in table.to_batches(max_chunksize=10_000):
+            for row in batch.to_pylist():
+                r += 1
+                for c, value in enumerate(row.values()):
+                    _write(ws, r, c, value, money, date)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(table.num_rows, 1), max(table.num_columns - 1, 0))
         for c, name in enumerate(table.column_names):

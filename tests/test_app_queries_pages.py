@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,3 +180,34 @@ def test_timeliness_kpis(con):
     assert feed.loc["bank", "p50"] == pytest.approx(1.25)  # snapshot the next day at 06:00
     narrowed = lat.feed_latency(con, Filters(entity=("JP01",)))
     assert narrowed["records"].sum() < feed["records"].sum()
+
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(3).integers(0, 40, 1001), np.random.default_rng(4).exponential(2, 500),
+    np.array([5.0]), np.array([1, 1, 2, 7]), np.array([0, 3])])
+def test_histogram_percentiles_are_quantile_cont(values):
+    """The timeliness percentiles come from counts per value, exactly as on the raw rows."""
+    from app import queries_latency as lat
+
+    expected = duckdb.execute("SELECT quantile_cont(v, [0.5, 0.95]) FROM "
+                              "(SELECT unnest(?::DOUBLE[]) AS v)", [values.tolist()]).fetchone()[0]
+    distinct, counts = np.unique(values.astype(float), return_counts=True)
+    assert [lat._quantile(distinct, counts, q) for q in lat.QUANTILES] == pytest.approx(
+        expected, rel=1e-12)
+
+
+def test_timeliness_kpis_read_published_histograms(tmp_path):
+    """A run that publishes the latency histograms is read from them, not from raw history."""
+    from app import queries_latency as lat
+
+    path = build_published(tmp_path, FIXTURE)
+    with duckdb.connect(str(path)) as rw:
+        figures = (lat.sync_latency, lat.cycle_time, lat.feed_latency)
+        raw = [fn(rw, Filters(workflow=("bank_to_ledger",))) for fn in figures]
+        rw.execute(f"CREATE TABLE {lat.HISTOGRAM_TABLES['match']} AS {lat.MATCH_HISTOGRAM}")
+        rw.execute(f"CREATE TABLE {lat.HISTOGRAM_TABLES['feed']} AS {lat.FEED_HISTOGRAM}")
+        for fn, expected in zip(figures, raw, strict=True):
+            assert fn(rw, Filters(workflow=("bank_to_ledger",))).equals(expected)
+        rw.execute(f"UPDATE {lat.HISTOGRAM_TABLES['match']} SET matches = matches * 2")
+        doubled = lat.sync_latency(rw, Filters(workflow=("bank_to_ledger",)))
+        assert doubled["matches"].tolist() == [2 * n for n in raw[0]["matches"]]

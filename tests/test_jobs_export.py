@@ -87,3 +87,16 @@ def test_published_lineage_finds_records_by_any_identifier(published):
     assert sorted(r[:2] for r in rows) == [("bank", "B1"), ("erp", "DE01/2026/D1/1")]
     assert len({r[2] for r in rows}) == 1 and rows[0][2].startswith("m_")
     assert all(r[3] == "s_test" for r in rows)
+
+
+def test_xlsx_refuses_more_rows_than_a_worksheet_holds(tmp_path, monkeypatch):
+    """xlsxwriter drops rows past the sheet's end without an error: refuse instead."""
+    import pyarrow as pa
+
+    from jobs import export
+
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)
+    table = pa.table({"exception_id": ["a", "b", "c", "d"]})
+    with pytest.raises(export.ExportTooLarge, match="4 rows do not fit"):
+        export.write_xlsx(table, tmp_path / "x.xlsx")
+    assert export.write_xlsx(table.slice(0, 3), tmp_path / "ok.xlsx") == 3

@@ -2,8 +2,10 @@
 
 Sizes come from ``BENCH_SIZES`` (comma-separated ledger-side record counts; default 100000 and
 1000000). Each stage runs in its own process (see ``stages.py``) so its peak memory is its own.
-Prints a table, then one JSON line to track: sizes, stages, floor_s, match_ratio_to_floor,
-cycle_s, peak_rss_mib (of the largest size).
+The full cycle reconciles the history without the last ERP documents; the incremental cycle
+then times the next run when they arrive (``incremental.py``: up to 50,000 lines). Prints a
+table, then one JSON line to track: sizes, stages, floor_s, match_ratio_to_floor, cycle_s,
+incremental_cycle_s, peak_rss_mib (of the largest size).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.benchmarks.incremental import split
 from tests.benchmarks.stages import FORMATS
 
 PANDAS_MAX = 1_000_000
@@ -36,13 +39,19 @@ def run_size(n: int, work: Path) -> dict:
     results = {"simulate": stage("simulate", str(sources), str(n))}
     for fmt in FORMATS:
         results[f"parse {fmt}"] = stage("parse", str(sources), fmt)
+    # The history: everything but the last ERP documents, which then arrive as new files.
+    delta = work / f"delta-{n}"
+    shutil.rmtree(delta, ignore_errors=True)
+    split(sources, delta)
     results["cycle"] = stage("cycle", str(sources), str(home))
+    results["incremental cycle"] = stage("incremental", str(sources), str(delta), str(home))
     results["match"] = stage("match", str(home))
     results["floor"] = stage("floor", str(home))
     if n <= PANDAS_MAX:
         results["pandas merge (exact ref)"] = stage("pandas_merge", str(home))
     results["dashboard queries"] = stage("dashboard", str(home))
     shutil.rmtree(sources, ignore_errors=True)
+    shutil.rmtree(delta, ignore_errors=True)
     return results
 
 
@@ -80,6 +89,7 @@ def main() -> None:
         "floor_s": round(largest["floor"]["seconds"], 4),
         "match_ratio_to_floor": round(largest["match"]["seconds"] / largest["floor"]["seconds"], 1),
         "cycle_s": round(largest["cycle"]["seconds"], 2),
+        "incremental_cycle_s": round(largest["incremental cycle"]["seconds"], 2),
         "peak_rss_mib": max(r["peak_rss_mib"] for r in largest.values()),
     }
     print(json.dumps(summary))

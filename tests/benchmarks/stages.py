@@ -122,29 +122,30 @@ def pandas_merge(home: str) -> dict:
 
 
 def dashboard(home: str) -> dict:
-    """The dashboard's heaviest queries on the published run (each page's server-side work)."""
-    from app import queries
-    from jobs.published import open_current
-    from jobs.settings import Settings
+    """Every dashboard page's server-side work on the published run (``bench_pages``): the
+    query functions of each page on a fresh connection (``<page>``), the whole page script
+    through AppTest with Streamlit's caches cleared (``<page> app``), and the downloads made
+    on click. ``seconds`` is the sum of the pages' queries (downloads apart)."""
+    from tests.benchmarks import bench_pages
 
-    con = open_current(Path(home))
-    policy = queries.AgingPolicy.from_settings(Settings.load(home=Path(home)))
-    timings = {}
-    for name, fn in {
-        "overview": lambda: (queries.match_rate(con, queries.Filters(), by=("workflow",)),
-                             queries.open_exceptions(con, queries.Filters(), by=("cause",), policy=policy),
-                             queries.exception_age(con, queries.Filters()),
-                             queries.currency_amounts(con, queries.Filters(), policy=policy)),
-        "filter_options": lambda: queries.filter_options(con),
-    }.items():
-        started = time.perf_counter()
-        fn()
-        timings[name] = round(time.perf_counter() - started, 4)
-    rows = con.execute("SELECT count(*) FROM scope").fetchone()[0]
-    return {"rows": rows, "queries": timings, "seconds_inner": sum(timings.values())}
+    result = bench_pages.measure(home, repeat=3)
+    script = result["script"]
+    timings = {**result["queries"], **{f"{page} app": secs for page, secs in
+                                       {**script["cold"], **script["click"]}.items()}}
+    renders = [name for name in result["queries"] if name not in bench_pages.CLICKS]
+    return {"rows": result["rows"], "queries": timings,
+            "seconds_inner": sum(result["queries"][name] for name in renders),
+            "slowest_page_s": max(max(result["queries"][n] for n in renders),
+                                  max(script["cold"].values()))}
 
 
-STAGES = {"simulate": simulate, "parse": parse, "cycle": cycle, "match": match, "floor": floor,
+def incremental(sources: str, delta: str, home: str) -> dict:
+    from tests.benchmarks.incremental import cycle_new
+
+    return cycle_new(sources, delta, home)
+
+
+STAGES = {"incremental": incremental, "simulate": simulate, "parse": parse, "cycle": cycle, "match": match, "floor": floor,
           "pandas_merge": pandas_merge, "dashboard": dashboard}
 
 
