@@ -5,8 +5,8 @@ The raw history is read once per published run, into two small histograms (how m
 records have each latency, per filterable dimension: a few thousand rows at millions of
 records); every figure is then computed from them, for any filters, in milliseconds. The
 percentiles are exact (the same interpolation as DuckDB's ``quantile_cont``): latencies are
-counted per distinct value, not binned. If the published run has the histograms as tables
-(``HISTOGRAM_TABLES``), they are read instead of the raw history. No Streamlit here.
+counted per distinct value, not binned. Runs publish the histograms as tables
+(``HISTOGRAM_TABLES``); for older runs they are computed from the raw history. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -19,32 +19,7 @@ import numpy as np
 import pandas as pd
 
 from app.queries import Filters
-
-# One row per workflow, currency, source pair and latency (days between the earliest and the
-# latest member event, ``match_group.latency_days``) and cycle time (days from the earliest
-# member event to matched, capped at the run's as-of date), with the number of matches.
-MATCH_HISTOGRAM = """
-    WITH m AS (SELECT match_id, min(source_system) FILTER (WHERE side = 'left') AS left_system,
-                      min(source_system) FILTER (WHERE side = 'right') AS right_system,
-                      min(event_date) AS first_date
-               FROM match_member GROUP BY match_id)
-    SELECT g.workflow, g.currency, m.left_system, m.right_system, g.latency_days,
-           date_diff('day', m.first_date, least(CAST(g.matched_at AS DATE),
-                                                (SELECT max(as_of) FROM run_info))) AS cycle_days,
-           count(*) AS matches
-    FROM match_group g JOIN m USING (match_id)
-    GROUP BY ALL"""
-# One row per source system, period, entity, workflow, currency, business date and snapshot
-# time, with its feed latency in days and the number of records. Epoch arithmetic on purpose:
-# an order of magnitude faster than calendar differences on time-zone-aware timestamps.
-FEED_HISTOGRAM = """
-    SELECT source_system, strftime(event_date, '%Y-%m') AS period, entity, workflow, currency,
-           (epoch(extracted_at) - epoch(event_date)) / 86400.0 AS lag_days, records
-    FROM (SELECT source_system, entity, workflow, currency, event_date, extracted_at,
-                 count(*) AS records
-          FROM record WHERE event_date IS NOT NULL AND extracted_at IS NOT NULL
-          GROUP BY ALL)"""
-HISTOGRAM_TABLES = {"match": "kpi_match_latency", "feed": "kpi_feed_latency"}
+from jobs.published import FEED_HISTOGRAM, HISTOGRAM_TABLES, MATCH_HISTOGRAM
 
 MATCH_FILTERS = ("workflow", "currency")
 RECORD_FILTERS = ("period", "entity", "workflow", "currency")

@@ -14,7 +14,14 @@ import duckdb
 
 from jobs.lineage import keys_sql, record_sql
 from jobs.matching.lifecycle import EXCEPTION_ROWS, GROUP_ROWS, MEMBER_ROWS
-from jobs.published import AGE_BUCKETS, point_current, published_dir
+from jobs.published import (
+    AGE_BUCKETS,
+    FEED_HISTOGRAM,
+    HISTOGRAM_TABLES,
+    MATCH_HISTOGRAM,
+    point_current,
+    published_dir,
+)
 from jobs.settings import Settings
 from jobs.validation_checks import ensure_tables
 
@@ -113,6 +120,14 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
                     [run_id, as_of, dt.datetime.now(dt.UTC), info.get("sources"),
                      info.get("records_in"), info.get("matched_records"),
                      info.get("open_exceptions"), json.dumps(info.get("stages", {}))])
+        # The histograms read the published tables by their plain names.
+        home_db = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute("USE pub")
+        try:
+            for kind, select in (("match", MATCH_HISTOGRAM), ("feed", FEED_HISTOGRAM)):
+                con.execute(f"CREATE TABLE {HISTOGRAM_TABLES[kind]} AS {select}")
+        finally:
+            con.execute(f'USE "{home_db}"')
     finally:
         con.execute("DETACH pub")
     tmp.rename(target)

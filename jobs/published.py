@@ -95,3 +95,31 @@ def open_current(home: Path) -> duckdb.DuckDBPyConnection | None:
     if path is None:
         return None
     return duckdb.connect(str(path), read_only=True)
+
+
+# Published pre-aggregates of the timeliness KPIs (SPEC §7), read by the dashboard's Overview.
+# One row per workflow, currency, source pair and latency (days between the earliest and the
+# latest member event, ``match_group.latency_days``) and cycle time (days from the earliest
+# member event to matched, capped at the run's as-of date), with the number of matches.
+MATCH_HISTOGRAM = """
+    WITH m AS (SELECT match_id, min(source_system) FILTER (WHERE side = 'left') AS left_system,
+                      min(source_system) FILTER (WHERE side = 'right') AS right_system,
+                      min(event_date) AS first_date
+               FROM match_member GROUP BY match_id)
+    SELECT g.workflow, g.currency, m.left_system, m.right_system, g.latency_days,
+           date_diff('day', m.first_date, least(CAST(g.matched_at AS DATE),
+                                                (SELECT max(as_of) FROM run_info))) AS cycle_days,
+           count(*) AS matches
+    FROM match_group g JOIN m USING (match_id)
+    GROUP BY ALL"""
+# One row per source system, period, entity, workflow, currency, business date and snapshot
+# time, with its feed latency in days and the number of records. Epoch arithmetic on purpose:
+# an order of magnitude faster than calendar differences on time-zone-aware timestamps.
+FEED_HISTOGRAM = """
+    SELECT source_system, strftime(event_date, '%Y-%m') AS period, entity, workflow, currency,
+           (epoch(extracted_at) - epoch(event_date)) / 86400.0 AS lag_days, records
+    FROM (SELECT source_system, entity, workflow, currency, event_date, extracted_at,
+                 count(*) AS records
+          FROM record WHERE event_date IS NOT NULL AND extracted_at IS NOT NULL
+          GROUP BY ALL)"""
+HISTOGRAM_TABLES = {"match": "kpi_match_latency", "feed": "kpi_feed_latency"}
