@@ -192,12 +192,10 @@ def write_xlsx(table: pa.Table, path: Path, sheet: str = "exceptions") -> int:
         date = book.add_format({"num_format": "yyyy-mm-dd"})
         for c, name in enumerate(table.column_names):
             ws.write_string(0, c, name, head)
-        r = 0
-        for batch in table.to_batches(max_chunksize=10_000):
-            for row in batch.to_pylist():
-                r += 1
-                for c, value in enumerate(row.values()):
-                    _write(ws, r, c, value, money, date)
+        rows = (row for batch in table.to_batches(max_chunksize=10_000) for row in batch.to_pylist())
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row.values()):
+                _write(ws, r, c, value, money, date)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(table.num_rows, 1), max(table.num_columns - 1, 0))
         for c, name in enumerate(table.column_names):

@@ -10,7 +10,6 @@ from jobs.matching.steps import Step, claim, unclaimed
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
-# An inline table rather than the range() table function: the same SQL runs on Spark (SPEC §13).
 
 _PAIR_COLS = """b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
                 b.currency, b.charges_amount AS l_charges,
