@@ -3,7 +3,7 @@
 ``split`` moves the last journal documents of each simulated ERP export into delta files of
 their own, so the benchmark's first cycle reconciles the history without them;
 ``arrive`` then drops the delta files into the landing folder, as the next export would, and
-times the next ``recon run``. Whole journal documents move together, so no document is cut in
+the benchmark's ``incremental`` stage times the next ``recon run``. Whole journal documents move together, so no document is cut in
 two (which would make both halves unbalanced, a source defect).
 """
 
@@ -32,9 +32,12 @@ def split(sources: Path, delta: Path, new_lines: int = NEW_LINES) -> int:
     return moved
 
 
-def arrive(sources: Path, delta: Path) -> None:
-    for f in sorted(delta.glob("*.csv")):
+def arrive(sources: Path, delta: Path) -> int:
+    """Drop the delta files into the ERP landing folder; returns how many lines arrived."""
+    files = sorted(delta.glob("*.csv"))
+    for f in files:
         shutil.copy2(f, sources / "erp" / f.name)
+    return sum(_count_lines(f) for f in files)
 
 
 def _count_lines(path: Path) -> int:
@@ -67,18 +70,3 @@ def _move_tail(path: Path, out: Path, keep: int) -> int:
     kept_path.replace(path)
     return moved
 
-
-def cycle_new(sources: str, delta: str, home: str) -> dict:
-    """The next ``recon run`` after the delta files arrived, on the history's home."""
-    import time
-
-    from jobs.pipeline import run_cycle
-    from jobs.settings import Settings
-    from tests.benchmarks.stages import AS_OF
-
-    arrive(Path(sources), Path(delta))
-    new_lines = sum(_count_lines(f) for f in Path(delta).glob("*.csv"))
-    started = time.perf_counter()
-    summary = run_cycle(Settings.load(home=Path(home)), Path(sources), AS_OF)
-    return {"seconds_inner": time.perf_counter() - started, "rows": new_lines,
-            "stages": summary.seconds, "history_records": sum(summary.records_by_system.values())}

@@ -140,9 +140,12 @@ def dashboard(home: str) -> dict:
 
 
 def incremental(sources: str, delta: str, home: str) -> dict:
-    from tests.benchmarks.incremental import cycle_new
+    """The next ``recon run`` on the cycle's home once the delta files arrived
+    (``incremental.py``); rows are the new lines."""
+    from tests.benchmarks.incremental import arrive
 
-    return cycle_new(sources, delta, home)
+    new_lines = arrive(Path(sources), Path(delta))
+    return {**cycle(sources, home), "rows": new_lines}
 
 
 STAGES = {"incremental": incremental, "simulate": simulate, "parse": parse, "cycle": cycle, "match": match, "floor": floor,
