@@ -4,13 +4,12 @@ depend on the machine). Run the 100k-line benchmark with ``pytest -m bench -s``.
 
 from __future__ import annotations
 
-import gc
-import time
 from pathlib import Path
 
 import pytest
 
 from connectors.bank.mt940 import Mt940Connector
+from tests.read_timing import best_read_seconds
 
 
 def mt940_document(path: Path, lines: int, per_statement: int = 1_000) -> Path:
@@ -51,15 +50,6 @@ def test_generated_statements_are_read_and_proved(tmp_path):
 def test_mt940_lines_per_second(tmp_path):
     lines = 100_000
     path = mt940_document(tmp_path / "bench.sta", lines)
-    connector = Mt940Connector()
-    best_wall = best_cpu = float("inf")
-    for _ in range(3):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        batch = connector.read(path)
-        best_wall = min(best_wall, time.perf_counter() - wall)
-        best_cpu = min(best_cpu, time.process_time() - cpu)
-        assert batch.record_count() == lines
-        del batch
+    best_wall, best_cpu = best_read_seconds(Mt940Connector(), path, lines)
     print(f"\nmt940: {lines} :61: lines ({path.stat().st_size / 1e6:.0f} MB) in {best_wall:.2f} s: "
           f"{lines / best_wall:,.0f} lines/s wall, {lines / best_cpu:,.0f} lines/s CPU")
