@@ -13,28 +13,8 @@ import pytest
 from jobs import export, workflow
 from jobs.published import current_path
 from tests.published_fixture import IBAN
-from tests.test_app_pages import (
-    assert_clean,
-    build_home,
-    capture_downloads,
-    run_app,
-    use_home,
-)
+from tests.test_app_pages import assert_clean, run_app
 
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return build_home(tmp_path_factory)
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, home):
-    return use_home(monkeypatch, tmp_path, home)
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    return capture_downloads(monkeypatch)
 
 def select(at, rows: list[int]):
     """Select table rows the way a click does (the table's selection state)."""

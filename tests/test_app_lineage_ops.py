@@ -5,31 +5,9 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 
 from tests.published_fixture import IBAN, build_published, generate
-from tests.test_app_pages import (
-    assert_clean,
-    build_home,
-    capture_downloads,
-    run_app,
-    use_home,
-)
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return build_home(tmp_path_factory)
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, home):
-    return use_home(monkeypatch, tmp_path, home)
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    return capture_downloads(monkeypatch)
+from tests.test_app_pages import assert_clean, run_app
 
 
 def test_lineage_follows_an_identifier_across_systems(env):

@@ -53,16 +53,6 @@ def capture_downloads(monkeypatch) -> dict:
     return made
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    return build_home(tmp_path_factory)
-
-
-@pytest.fixture
-def env(monkeypatch, tmp_path, home):
-    return use_home(monkeypatch, tmp_path, home)
-
-
 def run_app(page: str = "overview", query: dict | None = None, role: str | None = None,
             secrets: dict | None = None, user: dict | None = None) -> AppTest:
     """Start the app, optionally pick a role, then show ``page`` (after the first run, as a
