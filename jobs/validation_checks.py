@@ -295,16 +295,16 @@ def _hold_back(con, run_id: str, limit: float) -> dict[str, str]:
     return held
 
 
-def failure_view_sql(until: bool = False) -> str:
+def failure_view_sql(current: str | None = None) -> str:
     """SELECT (record_id, source_system, detail): critical failures of the record versions that
     matching uses now, one row per record; the shape of ``recon__validation_failure``.
 
-    A failure of a version that a later snapshot replaced no longer counts, and a held-back
-    snapshot's records are out of ``current_view_sql`` altogether. ``until`` is passed on to
-    ``current_view_sql`` (a replay binds ``$until``).
+    ``current`` selects (record_id, snapshot_id) of those versions (default: every table's
+    ``current_view_sql``): a failure of a version that a later snapshot replaced no longer
+    counts, and a held-back snapshot's records are not current at all.
     """
-    current = " UNION ALL ".join(
-        f"SELECT record_id, snapshot_id FROM ({current_view_sql(t, until)})" for t in TABLE_SYSTEM)
+    current = current or " UNION ALL ".join(
+        f"SELECT record_id, snapshot_id FROM ({current_view_sql(t)})" for t in TABLE_SYSTEM)
     return f"""
         SELECT f.record_id, any_value(f.source_system) AS source_system,
                string_agg(DISTINCT f.suite || ': ' || f.expectation, '; ') AS detail

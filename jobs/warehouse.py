@@ -117,7 +117,8 @@ def current_view_sql(table: str, until: bool = False) -> str:
     return (f'SELECT * FROM "{table}" WHERE snapshot_id NOT IN '
             f"(SELECT snapshot_id FROM snapshot WHERE status = 'held_back') {cutoff}"
             "QUALIFY row_number() OVER "
-            "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC) = 1")
+            "(PARTITION BY record_id ORDER BY extracted_at DESC, snapshot_id DESC, "
+            "source_position DESC) = 1")
 
 
 def _sql_text(value: str) -> str:

@@ -20,6 +20,7 @@ from jobs.matching.defects import defect_steps
 from jobs.matching.prepare import prepare_steps
 from jobs.matching.results import result_steps, rule_tables
 from jobs.matching.steps import Step
+from jobs.normalised import NORMALISED, refresh, source_sql
 from jobs.settings import Settings
 from jobs.validation_checks import ensure_tables, failure_view_sql
 
@@ -56,9 +57,13 @@ def rule_steps(rule: str, settings: Settings) -> list[Step]:
     }[rule]()
 
 
-def all_steps(settings: Settings) -> list[Step]:
-    steps = prepare_steps() + [Step("validation failures", f"""
-        CREATE OR REPLACE TEMP TABLE recon__validation_failure AS {failure_view_sql(until=True)}""")]
+def all_steps(settings: Settings, maintained: bool = False) -> list[Step]:
+    """Every matching step in order; ``maintained`` reads the normalised tables
+    (``jobs.normalised``), otherwise the current versions are normalised on the way."""
+    current = " UNION ALL ".join(f"SELECT record_id, snapshot_id FROM {source_sql(t, maintained)}"
+                                 for t in NORMALISED)
+    steps = prepare_steps(maintained) + [Step("validation failures", f"""
+        CREATE OR REPLACE TEMP TABLE recon__validation_failure AS {failure_view_sql(current)}""")]
     steps += defect_steps() + rule_tables() + [rules_bank.grams_step()]
     for rule in settings.matching.rule_order:
         steps += rule_steps(rule, settings)
@@ -143,4 +148,12 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
     con.execute("CREATE OR REPLACE TEMP TABLE recon__windows (workflow VARCHAR, days INTEGER)")
     con.executemany("INSERT INTO recon__windows VALUES (?, ?)",
                     [[w, d] for w, d in settings.settlement_days.items()])
-    return execute(con, all_steps(settings), rule_params(settings, as_of, until))
+    report = MatchReport()
+    maintained = until is None  # a replay normalises the versions it sees
+    if maintained:
+        started = time.perf_counter()
+        refresh(con)
+        report.seconds_by_step["normalise new snapshots"] = time.perf_counter() - started
+    ran = execute(con, all_steps(settings, maintained), rule_params(settings, as_of, until))
+    report.seconds_by_step.update(ran.seconds_by_step)
+    return report
