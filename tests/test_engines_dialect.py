@@ -98,18 +98,6 @@ def test_qualify_becomes_a_filtered_subquery():
     assert dialect.HELPER_COLUMN.match("_w") and dialect.HELPER_COLUMN.match("_w_2")
 
 
-def test_lateral_values_becomes_a_stack_lateral_view():
-    sql = transpile("SELECT id, side FROM p, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) "
-                    "v(id, side) WHERE id IS NOT NULL")
-    assert sql == ("SELECT id, side FROM p LATERAL VIEW STACK(2, l_id, 'left', r_id, 'right') "
-                   "v AS id, side WHERE NOT id IS NULL")
-
-
-def test_lateral_values_must_come_last():
-    with pytest.raises(UnsupportedSQL, match="last"):
-        transpile("SELECT * FROM p, LATERAL (VALUES (a)) v(x) JOIN q ON q.id = v.x")
-
-
 def test_asof_join_becomes_a_window_and_a_range_join():
     sql = flat(transpile("SELECT a.id, f.rate FROM a ASOF LEFT JOIN f ON f.cur = a.cur "
                          "AND a.day >= f.day"))

@@ -94,13 +94,15 @@ def test_asof_join_takes_the_latest_rate_on_or_before_the_date(both):
     assert [inv for *_, inv in duck] == pytest.approx([inv for *_, inv in other])
 
 
-def test_lateral_values_and_list_claims(both):
+def test_pair_sides_and_list_claims(both):
+    from jobs.matching.steps import per_side
+
     both.table("p", "l_id VARCHAR, r_id VARCHAR, e_id VARCHAR",
                [("a", "b", None), ("c", "d", "e")])
-    duck, other = both.rows("""SELECT id, side FROM p,
-        LATERAL (VALUES (l_id, 'left'), (r_id, 'right'), (e_id, 'right')) v(id, side)
-        WHERE id IS NOT NULL""")
-    assert duck == other and len(duck) == 5
+    duck, other = both.rows(per_side("{id} AS id, {side} AS side", "p", [
+        {"id": "l_id", "side": "'left'"}, {"id": "r_id", "side": "'right'"},
+        {"id": "e_id", "side": "'right'"}], "{id} IS NOT NULL"))
+    assert sorted(duck) == sorted(other) and len(duck) == 5
     duck, other = both.rows("SELECT DISTINCT unnest([l_id, r_id, e_id]) AS x FROM p")
     assert duck == other
 

@@ -13,7 +13,6 @@ What DuckDB means         | what Spark is given
                           | named ``_w...`` leak through ``SELECT *``: ``HELPER_COLUMN`` names them)
 ``ASOF [LEFT] JOIN``      | an ordinary join on the table extended with ``lead()`` (or ``lag()``)
                           | of its ordering column: the row whose interval holds the probe
-``LATERAL (VALUES ...)``  | ``LATERAL VIEW stack(n, ...)``
 ``list[i:j]``             | ``slice(list, i, j - i + 1)``
 ``list(x ORDER BY k)``    | ``array_sort`` of ``collect_list(struct(k, x))`` with a comparator
 ``arg_min(x, k)``         | ``min_by(x, CASE WHEN x IS NOT NULL THEN k END)`` (DuckDB skips NULL x)
@@ -169,9 +168,8 @@ def _bind(tree: exp.Expression, params: Mapping[str, Any]) -> exp.Expression:
 # --- rewrites -------------------------------------------------------------------------------
 
 def _rewrite(tree: exp.Expression) -> exp.Expression:
-    for rewrite in (_asof_joins, _lateral_values):
-        for select in list(tree.find_all(exp.Select)):
-            rewrite(select)
+    for select in list(tree.find_all(exp.Select)):
+        _asof_joins(select)
     # Children first, so a rewritten node is built from rewritten arguments.
     for node in reversed(list(tree.walk(bfs=False))):
         new = _node(node)
@@ -316,26 +314,3 @@ def _asof_bound(cond: exp.Expression, own: exp.Column) -> tuple[str, exp.Express
     probe = cond.expression if left_is_own else cond.this
     ge = isinstance(cond, exp.GTE | exp.GT) != left_is_own  # probe >= own
     return own.name, probe, ge, isinstance(cond, exp.GT | exp.LT)
-
-
-def _lateral_values(select: exp.Select) -> None:
-    """``FROM t, LATERAL (VALUES (a, 'x'), (b, 'y')) v(c1, c2)`` → ``FROM t LATERAL VIEW
-    stack(2, a, 'x', b, 'y') v AS c1, c2`` (Spark's inline tables cannot see outer columns)."""
-    joins = select.args.get("joins") or []
-    for pos, join in enumerate(list(joins)):
-        lateral = join.this
-        if not isinstance(lateral, exp.Lateral):
-            continue
-        values = lateral.this.this if isinstance(lateral.this, exp.Subquery) else lateral.this
-        if not isinstance(values, exp.Values):
-            raise UnsupportedSQL("LATERAL other than over VALUES")
-        if pos != len(joins) - 1:
-            raise UnsupportedSQL("LATERAL (VALUES ...) must come last in FROM")
-        rows = [list(row.expressions) for row in values.expressions]
-        alias = lateral.args.get("alias")
-        cells = [cell for row in rows for cell in row]
-        view = exp.Lateral(this=exp.func("stack", exp.Literal.number(len(rows)), *cells),
-                           view=True, alias=exp.TableAlias(this=alias.this.copy(),
-                                                           columns=alias.columns))
-        joins.pop(pos)
-        select.set("laterals", [*(select.args.get("laterals") or []), view])

@@ -7,7 +7,7 @@ become exceptions that name each other (SPEC §5.3).
 
 from __future__ import annotations
 
-from jobs.matching.steps import Step
+from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, per_side
 
 # Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
@@ -39,21 +39,15 @@ def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
     sub = mismatch_sub or "NULL"
     tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
     return [
-        Step(f"{rule}: matches", f"""
-            INSERT INTO recon__m
-            SELECT 'g:' || l_id, '{workflow}',
-                   CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
-                   CASE WHEN l_amt = r_cmp THEN {confidence} ELSE {confidence} - 0.05 END,
-                   id, side
-            FROM {pairs}, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)
-            WHERE {ok}"""),
-        Step(f"{rule}: disputes", f"""
-            INSERT INTO recon__d
-            SELECT 'g:' || l_id, '{workflow}',
-                   CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,
-                   CASE WHEN ({agree or 'TRUE'}) AND '{mismatch_cause}' = 'amount_variance'
-                        THEN {sub} END,
-                   id, other, l_amt - r_cmp
-            FROM {pairs}, LATERAL (VALUES (l_id, r_id), (r_id, l_id)) v(id, other)
-            WHERE NOT ({ok})"""),
+        Step(f"{rule}: matches", "INSERT INTO recon__m " + per_side(f"""
+            'g:' || l_id, '{workflow}',
+            CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
+            CASE WHEN l_amt = r_cmp THEN {confidence} ELSE {confidence} - 0.05 END,
+            {{id}}, {{side}}""", pairs, LEFT_RIGHT, ok)),
+        Step(f"{rule}: disputes", "INSERT INTO recon__d " + per_side(f"""
+            'g:' || l_id, '{workflow}',
+            CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,
+            CASE WHEN ({agree or 'TRUE'}) AND '{mismatch_cause}' = 'amount_variance'
+                 THEN {sub} END,
+            {{id}}, {{other}}, l_amt - r_cmp""", pairs, EACH_OTHER, f"NOT ({ok})")),
     ]

@@ -10,6 +10,11 @@ from jobs.matching.steps import Step
 
 RECORDS = """
     CREATE OR REPLACE TEMP TABLE recon__records AS
+    -- with the rule outcome of each record: the workflow it was matched or disputed in, else
+    -- the one its kind belongs to (NULL: out of scope)
+    SELECT r.*, coalesce(m.workflow, d.workflow, r.default_workflow) AS workflow,
+           m.gkey, m.rule, m.confidence, m.side
+    FROM (
     -- age runs from the record's own date, or for a procurement chain from its latest event;
     -- the window only over chain records (one NULL-chain partition of millions is serial)
     SELECT *, event_date AS age_date FROM (
@@ -41,32 +46,29 @@ RECORDS = """
     SELECT s.po, s.record_id, s.source_system, s.source_ref, coalesce(s.vendor_entity, p.entity),
            s.currency, s.amount, s.event_date, s.correlation_id, 'procure_to_pay'
     FROM recon__sinv s LEFT JOIN (SELECT po, any_value(entity) AS entity FROM recon__po_all
-                                  WHERE latest GROUP BY po) p ON p.po = s.po)"""
-
-SCOPE = """
-    CREATE OR REPLACE TEMP TABLE recon__scope AS
-    SELECT r.*, coalesce(m.workflow, d.workflow, r.default_workflow) AS workflow,
-           m.gkey, m.rule, m.confidence, m.side
-    FROM recon__records r
+                                  WHERE latest GROUP BY po) p ON p.po = s.po)) r
     LEFT JOIN recon__m m ON m.record_id = r.record_id
     LEFT JOIN (SELECT record_id, any_value(workflow) AS workflow FROM recon__d
-               GROUP BY record_id) d ON d.record_id = r.record_id
-    WHERE coalesce(m.workflow, d.workflow, r.default_workflow) IS NOT NULL"""
+               GROUP BY record_id) d ON d.record_id = r.record_id"""
+
+SCOPE = """
+    CREATE OR REPLACE TEMP VIEW recon__scope AS
+    SELECT * FROM recon__records WHERE workflow IS NOT NULL"""
 
 GROUPS = """
     CREATE OR REPLACE TEMP TABLE recon__groups AS
     -- match_id: a hash of the sorted member ids. Most groups are pairs, whose sorted list is
     -- min,max: only larger groups pay for an ordered string_agg.
-    WITH n AS (SELECT gkey, count(*) AS n, min(record_id) AS lo, max(record_id) AS hi,
-                      min(entity) AS entity
+    WITH n AS (SELECT gkey, count(*) AS n, min(record_id) AS lo, max(record_id) AS hi
                FROM recon__scope WHERE gkey IS NOT NULL GROUP BY gkey),
          big AS (SELECT gkey, string_agg(record_id, ',' ORDER BY record_id) AS ids
                  FROM recon__scope WHERE gkey IN (SELECT gkey FROM n WHERE n > 2) GROUP BY gkey),
-         g AS (SELECT n.gkey, n.entity,
+         g AS (SELECT n.gkey,
                       'm_' || left(md5(CASE WHEN n.n = 1 THEN n.lo WHEN n.n = 2 THEN n.lo || ',' || n.hi
                                             ELSE big.ids END), 16) AS match_id
                FROM n LEFT JOIN big ON big.gkey = n.gkey)
-    SELECT g.match_id, s.*, g.entity AS group_entity
+    SELECT g.match_id, s.gkey, s.record_id, s.workflow, s.rule, s.confidence, s.side,
+           s.source_system, s.source_ref, s.currency, s.amount, s.event_date
     FROM recon__scope s JOIN g ON g.gkey = s.gkey"""
 
 EXCEPTIONS = """

@@ -6,7 +6,7 @@ Also the Stripe payout rule, because a payout is found through the bank line tha
 from __future__ import annotations
 
 from jobs.matching.outcome import pair_outcome
-from jobs.matching.steps import Step, claim, unclaimed
+from jobs.matching.steps import LEFT_RIGHT, Step, claim, per_side, unclaimed
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
@@ -57,6 +57,10 @@ def grams_step() -> Step:
         WHERE length(array_to_string(toks[i:i + k - 1], '')) >= 5""")
 
 
+_PAYOUT_AGREES = """abs(p_amt - b_amt) <= $tol_abs
+                    AND (e_id IS NULL OR abs(e_amt - b_amt) <= $tol_abs)"""
+
+
 def payout_steps(conf: float) -> list[Step]:
     """A Stripe payout, the bank credit that names it, and the ERP bank line booked for it."""
     return [
@@ -80,20 +84,17 @@ def payout_steps(conf: float) -> list[Step]:
             WHERE p.kind = 'payout' AND {unclaimed('p')}
             QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
-        Step("payout: matches", f"""
-            INSERT INTO recon__m
-            SELECT 'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, id, side
-            FROM recon__payout, LATERAL (VALUES (p_id, 'left'), (b_id, 'right'), (e_id, 'right')) v(id, side)
-            WHERE id IS NOT NULL AND abs(p_amt - b_amt) <= $tol_abs
-              AND (e_id IS NULL OR abs(e_amt - b_amt) <= $tol_abs)"""),
-        Step("payout: disputes", """
-            INSERT INTO recon__d
-            SELECT 'g:' || p_id, 'billing_to_ledger', 'amount_variance',
-                   CASE WHEN b_amt < p_amt THEN 'bank_fee' ELSE 'other' END, id, other, b_amt - p_amt
-            FROM recon__payout,
-                 LATERAL (VALUES (p_id, b_id), (b_id, p_id), (e_id, b_id)) v(id, other)
-            WHERE id IS NOT NULL AND NOT (abs(p_amt - b_amt) <= $tol_abs
-                  AND (e_id IS NULL OR abs(e_amt - b_amt) <= $tol_abs))"""),
+        Step("payout: matches", "INSERT INTO recon__m " + per_side(
+            f"'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, {{id}}, {{side}}",
+            "recon__payout", [{"id": "p_id", "side": "'left'"}, {"id": "b_id", "side": "'right'"},
+                              {"id": "e_id", "side": "'right'"}],
+            f"{{id}} IS NOT NULL AND {_PAYOUT_AGREES}")),
+        Step("payout: disputes", "INSERT INTO recon__d " + per_side(
+            "'g:' || p_id, 'billing_to_ledger', 'amount_variance', "
+            "CASE WHEN b_amt < p_amt THEN 'bank_fee' ELSE 'other' END, {id}, {other}, b_amt - p_amt",
+            "recon__payout", [{"id": "p_id", "other": "b_id"}, {"id": "b_id", "other": "p_id"},
+                              {"id": "e_id", "other": "b_id"}],
+            f"{{id}} IS NOT NULL AND NOT ({_PAYOUT_AGREES})")),
         Step("claim payouts", """
             INSERT INTO recon__claimed
             SELECT DISTINCT unnest([p_id, b_id, e_id]) FROM recon__payout"""),
@@ -134,10 +135,10 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
             QUALIFY count(*) OVER (PARTITION BY r_id) = 1
                 AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
                 AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs"""),
-        Step("batch: matches", f"""
-            INSERT INTO recon__m
-            SELECT DISTINCT 'g:' || l_id, '{WF}', 'batch_payment', {conf}, id, side
-            FROM recon__p_batch, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)"""),
+        # DISTINCT: the bank line is the left side of each of its pairs
+        Step("batch: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM (" + per_side(
+            f"'g:' || l_id, '{WF}', 'batch_payment', {conf}, {{id}}, {{side}}",
+            "recon__p_batch", LEFT_RIGHT) + ")"),
         claim("recon__p_batch", "unnest([l_id, r_id])"),
     ]
 
@@ -165,10 +166,9 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
             SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
               AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
               AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
-        Step("fuzzy: matches", f"""
-            INSERT INTO recon__m
-            SELECT 'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), id, side
-            FROM recon__p_fuzzy, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)"""),
+        Step("fuzzy: matches", "INSERT INTO recon__m " + per_side(
+            f"'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), {{id}}, {{side}}",
+            "recon__p_fuzzy", LEFT_RIGHT)),
         claim("recon__p_fuzzy", "unnest([l_id, r_id])"),
     ]
 

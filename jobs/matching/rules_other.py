@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobs.matching.outcome import pair_outcome
-from jobs.matching.steps import Step, claim, unclaimed
+from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, claim, per_side, unclaimed
 
 
 def charge_invoice_steps(conf: float) -> list[Step]:
@@ -51,19 +51,14 @@ def intercompany_steps(conf: float) -> list[Step]:
               AND {unclaimed('a')}
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
-        Step("intercompany: matches", f"""
-            INSERT INTO recon__m
-            SELECT 'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, id, side
-            FROM recon__p_ic, LATERAL (VALUES (l_id, 'left'), (r_id, 'right')) v(id, side)
-            WHERE a_conv IS NOT NULL
-              AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))"""),
-        Step("intercompany: disputes", """
-            INSERT INTO recon__d
-            SELECT 'g:' || l_id, 'intercompany', 'intercompany_imbalance', NULL, id, other,
-                   a_conv + b_amt
-            FROM recon__p_ic, LATERAL (VALUES (l_id, r_id), (r_id, l_id)) v(id, other)
-            WHERE a_conv IS NULL
-               OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))"""),
+        Step("intercompany: matches", "INSERT INTO recon__m " + per_side(
+            f"'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}",
+            "recon__p_ic", LEFT_RIGHT,
+            "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))")),
+        Step("intercompany: disputes", "INSERT INTO recon__d " + per_side(
+            "'g:' || l_id, 'intercompany', 'intercompany_imbalance', NULL, {id}, {other}, "
+            "a_conv + b_amt", "recon__p_ic", EACH_OTHER,
+            "a_conv IS NULL OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))")),
         claim("recon__p_ic", "unnest([l_id, r_id])"),
     ]
 

@@ -24,6 +24,19 @@ def claim(rule_table: str, column: str = "record_id") -> Step:
                 f"INSERT INTO recon__claimed SELECT DISTINCT {column} FROM {rule_table}")
 
 
+def per_side(select: str, source: str, sides: list[dict[str, str]], where: str = "TRUE") -> str:
+    """One row per side of every row of ``source`` (a pair becomes its two members):
+    ``select`` and ``where`` are formatted with each side's columns. A UNION ALL of plain scans;
+    a LATERAL join over VALUES cost three times as much (a join back to the pairs)."""
+    return "\n            UNION ALL\n".join(
+        f"SELECT {select.format(**side)} FROM {source} WHERE {where.format(**side)}"
+        for side in sides)
+
+
+LEFT_RIGHT = [{"id": "l_id", "side": "'left'"}, {"id": "r_id", "side": "'right'"}]
+EACH_OTHER = [{"id": "l_id", "other": "r_id"}, {"id": "r_id", "other": "l_id"}]
+
+
 UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM recon__claimed claimed__ "
              "WHERE claimed__.record_id = {alias}.record_id)")
 
