@@ -3,9 +3,9 @@
 The warehouse stays the system of record. Its canonical tables go to Parquet through Arrow (or,
 with ``[spark] catalog``, are read from tables of that catalog), Spark runs ``all_steps`` as
 translated by ``jobs.engines.dialect``, and the tables the rest of the cycle reads
-(``recon__records``, ``recon__groups``, ``recon__exc_now``) come back to the DuckDB connection
-through Parquet, where ``recon__scope`` is the same view over the records as after DuckDB
-matching, so persist, publish and export run unchanged.
+(``recon__records``, ``recon__exc_now``) come back to the DuckDB connection through Parquet,
+where ``recon__scope`` and ``recon__groups`` are the same views over the records as after
+DuckDB matching, so persist, publish and export run unchanged.
 
 Every step's result is materialised (``localCheckpoint``) before the next step runs: steps
 append to and reread ``recon__claimed`` dozens of times, and an unmaterialised plan would grow
@@ -31,13 +31,13 @@ from pyspark.sql.types import DoubleType
 
 from jobs.currencies import iso_codes
 from jobs.engines import dialect
-from jobs.matching.results import SCOPE
+from jobs.matching.results import GROUPS, SCOPE
 from jobs.matching.run import MatchReport, StepFailed, all_steps, name_similarity, rule_params
 from jobs.matching.steps import Step
 from jobs.settings import Settings
 from jobs.validation_checks import ensure_tables
 
-RESULTS = ("recon__records", "recon__groups", "recon__exc_now")
+RESULTS = ("recon__records", "recon__exc_now")
 _LOCAL = {"recon__iso", "recon__windows"}  # built from code and configuration, not read
 _BATCH_ROWS = 200_000
 
@@ -117,6 +117,7 @@ def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,
     for name in RESULTS:
         bring_back(spark, con, name, folder / "results", settings.spark.catalog)
     con.execute(SCOPE)
+    con.execute(GROUPS)
     report.seconds_by_step["spark: results"] = time.perf_counter() - started
     return report
 
