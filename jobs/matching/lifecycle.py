@@ -47,16 +47,22 @@ EXCEPTION_ROWS = """
                JOIN recon__records r ON r.record_id = u.cand
                GROUP BY n2.record_id) c ON c.record_id = n.record_id"""
 
-UPSERT_OPEN = f"""
-    INSERT INTO exception BY NAME {EXCEPTION_ROWS}
-    ON CONFLICT (exception_id) DO UPDATE SET
-        cause = excluded.cause, sub_cause = excluded.sub_cause, status = 'open',
-        entity = excluded.entity, counterpart_system = excluded.counterpart_system,
-        counterpart_ref = excluded.counterpart_ref,
-        counterpart_record_id = excluded.counterpart_record_id, amount = excluded.amount,
-        difference = excluded.difference, last_seen = excluded.last_seen,
-        resolved_at = NULL, resolved_by_match = NULL, detail = excluded.detail,
-        candidates = excluded.candidates"""
+# This run's open exceptions: those seen before are updated in place (keeping their first-seen
+# date), the others inserted. An INSERT ... ON CONFLICT DO UPDATE of the same rows took 232 s
+# for 815k open exceptions at 5M records.
+REOPEN = """
+    UPDATE exception SET
+        cause = n.cause, sub_cause = n.sub_cause, status = 'open', entity = n.entity,
+        counterpart_system = n.counterpart_system, counterpart_ref = n.counterpart_ref,
+        counterpart_record_id = n.counterpart_record_id, amount = n.amount,
+        difference = n.difference, last_seen = n.last_seen, resolved_at = NULL,
+        resolved_by_match = NULL, detail = n.detail, candidates = n.candidates
+    FROM recon__exc_rows n WHERE exception.exception_id = n.exception_id"""
+
+INSERT_NEW = """
+    INSERT INTO exception BY NAME
+    SELECT * FROM recon__exc_rows n
+    WHERE NOT EXISTS (SELECT 1 FROM exception x WHERE x.exception_id = n.exception_id)"""
 
 
 def persist(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> None:
@@ -73,7 +79,10 @@ def persist(con: duckdb.DuckDBPyConnection, run_id: str, as_of: dt.date) -> None
                     {k: params[k] for k in ("run_id", "now")})
         con.execute(f"INSERT INTO match_member BY NAME {MEMBER_ROWS}")
         con.execute(CLOSE_RESOLVED, {"as_of": as_of})
-        con.execute(UPSERT_OPEN, {"as_of": as_of})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE recon__exc_rows AS {EXCEPTION_ROWS}",
+                    {"as_of": as_of})
+        con.execute(REOPEN)
+        con.execute(INSERT_NEW)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
