@@ -83,8 +83,10 @@ def _part(step: str) -> str:
     for key, part in _PARTS.items():
         if key in step:
             return part
-    if step in {"records", "scope", "groups", "exceptions"}:
+    if step in {"group ids", "records", "scope", "groups", "exceptions"}:
         return "results"
+    if step.startswith("normalise"):
+        return "normalise"
     if any(k in step for k in ("exact", "text", "batch", "fuzzy", "grams", "unmapped")):
         return "bank_to_ledger"
     return "prepare"
