@@ -20,7 +20,9 @@ import pandas as pd
 import pyarrow as pa
 
 from app.queries import MATCH_FILTERS, Filters
+from app.queries_ops import has_table
 from jobs import export
+from jobs.published import CUTOFF_TABLE
 
 CLOSE_BUSINESS_DAYS = 5  # by choice a common month-end close target; shown on the page
 NO_ENTITY = "(no entity)"  # records whose company code is unknown (a mapping error)
@@ -151,8 +153,12 @@ def trend(con: duckdb.DuckDBPyConnection, period: str, filters: Filters,
 def cutoff_matches(con: duckdb.DuckDBPyConnection, period: str) -> int:
     """Matches flagged as crossing the cut-off with a member dated in the period.
 
-    The period is a date range (which the scan can use), not a formatted date compared per row.
+    Read from the per-period counts made at publish; a run published before them joins the
+    match members here (0.4 s at 5M records), the period as a date range the scan can use.
     """
+    if has_table(con, CUTOFF_TABLE):
+        return con.execute(f"SELECT coalesce(sum(matches), 0) FROM {CUTOFF_TABLE} "  # noqa: S608
+                           "WHERE period = ?", [period]).fetchone()[0]
     year, month = (int(p) for p in period.split("-"))
     start, end = dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
     return con.execute("""

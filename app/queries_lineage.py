@@ -3,8 +3,12 @@
 A search normalises the identifier the way publish does (upper-case letters and digits only) and
 looks it up in ``lineage_key``; the chain then follows the published links: members of the same
 match group, an exception's counterpart, and records sharing a correlation id. Every lookup is
-by key or id and bounded by ``limit``, so a search stays fast at millions of records.
-No Streamlit here.
+by key or id and bounded by ``limit``, so a search stays fast at millions of records: what is
+looked up is published sorted by the column compared (``lineage_key``, ``match_member``,
+``match_group``, and the indexes into ``record`` of ``jobs.lineage.LOOKUPS``), and the values are
+compared as a list of constants (``IN (?, ?)``), which DuckDB checks against each row group's
+min/max to skip the others (``= ANY(?)`` with a list parameter becomes a join that reads the
+whole column). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
+
+from app.queries_ops import has_table
+from jobs.lineage import LOOKUPS
 
 LIMIT = 50
 
@@ -38,23 +45,21 @@ def find(con: duckdb.DuckDBPyConnection, text: str, limit: int = LIMIT) -> list[
 
 
 def chain(con: duckdb.DuckDBPyConnection, seeds: list[str], limit: int = LIMIT) -> list[str]:
-    """The seeds plus the records linked to them: same match, counterpart, same correlation.
-
-    Each lookup compares a column with a list of values (``= ANY``), which DuckDB can answer
-    from an index or sorted row groups when the published file has them, instead of a join.
-    """
+    """The seeds plus the records linked to them: same match, counterpart, same correlation."""
     if not seeds:
         return []
-    matches = _ids(con, "SELECT DISTINCT match_id FROM match_member "
-                        "WHERE record_id = ANY(?::VARCHAR[])", [seeds])
-    correlations = _ids(con, "SELECT DISTINCT correlation_id FROM record "
-                             "WHERE record_id = ANY(?::VARCHAR[])", [seeds])
-    linked = _ids(con, """
-        SELECT record_id FROM match_member WHERE match_id = ANY(?::VARCHAR[])
-        UNION SELECT counterpart_record_id FROM exception WHERE record_id = ANY(?::VARCHAR[])
-        UNION SELECT record_id FROM exception WHERE counterpart_record_id = ANY(?::VARCHAR[])
-        UNION SELECT record_id FROM record WHERE correlation_id = ANY(?::VARCHAR[])
-        LIMIT ?""", [matches, seeds, seeds, correlations, limit])
+    links = con.execute(f"SELECT match_id, correlation_id FROM record "  # noqa: S608
+                        f"WHERE {_rows(con, 'lineage_record', seeds)}", seeds).fetchall()
+    matches = sorted({m for m, _ in links if m is not None})
+    correlations = sorted({c for _, c in links if c is not None})
+    linked = _ids(con, f"""
+        SELECT record_id FROM match_member WHERE match_id {_in(matches)}
+        UNION SELECT counterpart_record_id FROM exception WHERE record_id {_in(seeds)}
+        UNION SELECT record_id FROM exception WHERE counterpart_record_id {_in(seeds)}
+        UNION SELECT record_id FROM record
+              WHERE {_rows(con, 'lineage_correlation', correlations)}
+                AND correlation_id {_in(correlations)}
+        LIMIT ?""", [*matches, *seeds, *seeds, *correlations, *correlations, limit])  # noqa: S608
     return list(dict.fromkeys([*seeds, *linked]))[:limit]
 
 
@@ -62,13 +67,16 @@ def records(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> pd.DataFra
     """One row per record: identity, amounts, origin (snapshot, file, position), raw payload,
     its match (rule, confidence, when) and its snapshot's extraction time; by event date.
 
-    The rows are found by their id alone, then read whole by row id, and only their match
-    groups are read: reading every column (the raw payloads above all) while searching, or
-    joining the whole ``match_group``, costs several times more at scale.
+    The rows are found by their id in ``lineage_record``, then read by row id (the columns
+    shown, not the search keys), and only their match groups are read: reading every column
+    (the raw payloads above all) while searching, or joining the whole ``match_group``, costs
+    several times more at scale.
     """
-    return con.execute("""
-        WITH r AS (SELECT * FROM record WHERE rowid IN (
-                       SELECT rowid FROM record WHERE record_id = ANY(?::VARCHAR[]))),
+    return con.execute(f"""
+        WITH r AS (SELECT record_id, source_system, source_ref, workflow, entity, currency,
+                          amount, event_date, correlation_id, snapshot_id, source_file,
+                          source_position, extracted_at, raw, match_id, exception_id
+                   FROM record WHERE {_rows(con, 'lineage_record', record_ids)}),
              g AS (SELECT match_id, rule, confidence, matched_at FROM match_group
                    WHERE match_id IN (SELECT match_id FROM r))
         SELECT DISTINCT ON (r.record_id) r.record_id, r.source_system, r.source_ref,
@@ -76,19 +84,25 @@ def records(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> pd.DataFra
                r.snapshot_id, r.source_file, r.source_position, r.extracted_at, r.raw,
                r.match_id, g.rule, g.confidence, g.matched_at, r.exception_id
         FROM r LEFT JOIN g ON g.match_id = r.match_id
-        ORDER BY r.record_id, r.workflow""", [record_ids]).df().sort_values(
+        ORDER BY r.record_id, r.workflow""", record_ids).df().sort_values(  # noqa: S608
         ["event_date", "source_system", "source_ref"], na_position="last", ignore_index=True)
 
 
 def exceptions(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> pd.DataFrame:
-    """Exceptions raised on these records (either side), newest first."""
-    return con.execute("""
+    """Exceptions raised on these records (either side), newest first.
+
+    Found by each id column on its own, then read whole by row id: a filter on one column or
+    the other reads every column of every exception.
+    """
+    return con.execute(f"""
         SELECT exception_id, record_id, workflow, cause, sub_cause, status, source_system,
                source_ref, counterpart_system, counterpart_ref, amount, difference, first_seen,
                last_seen, resolved_at, resolved_by_match, detail
         FROM exception
-        WHERE record_id = ANY(?::VARCHAR[]) OR counterpart_record_id = ANY(?::VARCHAR[])
-        ORDER BY first_seen DESC, exception_id""", [record_ids, record_ids]).df()
+        WHERE rowid IN (SELECT rowid FROM exception WHERE record_id {_in(record_ids)}
+                        UNION ALL
+                        SELECT rowid FROM exception WHERE counterpart_record_id {_in(record_ids)})
+        ORDER BY first_seen DESC, exception_id""", [*record_ids, *record_ids]).df()  # noqa: S608
 
 
 def validations(con: duckdb.DuckDBPyConnection, snapshot_ids: Iterable[str],
@@ -143,6 +157,25 @@ def hops(recs: pd.DataFrame, excs: pd.DataFrame, events: list[dict]) -> pd.DataF
 
 def _ids(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[str]:
     return [r for (r,) in con.execute(sql, params).fetchall() if r is not None]
+
+
+def _in(values: list, each: str = "?") -> str:
+    """``IN (?, ?, …)``, ``each`` per value (bound as parameters); nothing is ``IN (NULL)``."""
+    return f"IN ({', '.join([each] * len(values))})" if values else "IN (NULL)"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, lookup: str, values: list) -> str:
+    """The condition on ``record`` for its rows whose column indexed by ``lookup`` is among
+    ``values`` (a placeholder each): their row ids, found in the index, or in a run published
+    before it by scanning that column of ``record`` (slower). No values: ``false`` (the
+    optimiser then reads nothing)."""
+    column, source, function = LOOKUPS[lookup]
+    if not values:
+        return "false"
+    if not has_table(con, lookup):
+        return f"rowid IN (SELECT rowid FROM record WHERE {source} {_in(values)})"  # noqa: S608
+    each = f"{function}(?)" if function else "?"
+    return f"rowid IN (SELECT row FROM {lookup} WHERE {column} {_in(values, each)})"  # noqa: S608
 
 
 def _known(value) -> bool:

@@ -49,8 +49,35 @@ def record_sql() -> str:
 
 
 def keys_sql(records: str) -> str:
-    """Every searchable identifier (normalised) of the published records, for lookups."""
+    """Every searchable identifier (normalised) of the published records, for lookups.
+
+    Sorted by key, so a search (equal or prefix) reads only the row groups whose min/max hold
+    it instead of every key (0.4 s of scan at 5M records).
+    """
     return f"""
         SELECT DISTINCT key, record_id
         FROM (SELECT record_id, unnest(search_keys) AS key FROM {records})
-        WHERE key IS NOT NULL"""
+        WHERE key IS NOT NULL
+        ORDER BY key"""
+
+
+# Indexes into ``record`` for the lookups of a lineage chain: name -> (column looked up, column
+# of ``record`` it is made of, function applied to it or None). Each row is that column and
+# ``row``, the record's row id in ``record``, sorted by the column so a lookup reads only the row
+# groups whose min/max hold the values; the few records found are then read by row id. A column
+# and a number sort in a fraction of the time ``record`` itself does with its raw payloads (4 s
+# against 36 s of CPU at 5M records). A correlation id is looked up by its digest: the min/max
+# of text keep only its first 8 bytes, which correlation ids share by the hundred thousand
+# (PAY-DE01-…).
+LOOKUPS = {
+    "lineage_record": ("record_id", "record_id", None),
+    "lineage_correlation": ("digest", "correlation_id", "md5_number_lower"),
+}
+
+
+def lookup_sql(name: str) -> str:
+    """The rows of lookup table ``name``, from the published ``record``, in order."""
+    column, source, function = LOOKUPS[name]
+    value = f"{function}({source})" if function else source
+    return (f"SELECT {value} AS {column}, rowid AS row FROM record WHERE {source} IS NOT NULL "
+            f"ORDER BY {column}")

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 
-from jobs.lineage import keys_sql, record_sql
+from jobs.lineage import LOOKUPS, keys_sql, lookup_sql, record_sql
 from jobs.matching.lifecycle import EXCEPTION_ROWS, GROUP_ROWS, MEMBER_ROWS
 from jobs.published import (
     AGE_BUCKETS,
+    CUTOFF_MATCHES,
+    CUTOFF_TABLE,
     FEED_HISTOGRAM,
     HISTOGRAM_TABLES,
     MATCH_HISTOGRAM,
@@ -49,6 +51,11 @@ COPIES = {
                       "ORDER BY started_at DESC LIMIT 20)",
     "entity": "SELECT * FROM entity",
 }
+
+# Copies written in the order of the column Lineage looks them up by, so a lookup reads only the
+# row groups whose min/max hold the values, not every match of the run.
+SORTED = {"match_group": "match_id", "match_member": "match_id"}
+
 
 def _copies(live: bool) -> dict[str, str]:
     """What each published table is made of; ``live`` takes this run's results directly."""
@@ -104,6 +111,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS pub")
     try:
         for name, select in _copies(live).items():
+            if name in SORTED:
+                select = f"{select} ORDER BY {SORTED[name]}"
             params = {k: v for k, v in {"as_of": as_of, "run_id": run_id,
                                          "now": dt.datetime.now(dt.UTC)}.items()
                       if f"${k}" in select}
@@ -120,12 +129,15 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
                     [run_id, as_of, dt.datetime.now(dt.UTC), info.get("sources"),
                      info.get("records_in"), info.get("matched_records"),
                      info.get("open_exceptions"), json.dumps(info.get("stages", {}))])
-        # The histograms read the published tables by their plain names.
+        # Tables derived from the published ones read them by their plain names.
         home_db = con.execute("SELECT current_database()").fetchone()[0]
         con.execute("USE pub")
         try:
             for kind, select in (("match", MATCH_HISTOGRAM), ("feed", FEED_HISTOGRAM)):
                 con.execute(f"CREATE TABLE {HISTOGRAM_TABLES[kind]} AS {select}")
+            con.execute(f"CREATE TABLE {CUTOFF_TABLE} AS {CUTOFF_MATCHES}")
+            for name in LOOKUPS:
+                con.execute(f"CREATE TABLE {name} AS {lookup_sql(name)}")
         finally:
             con.execute(f'USE "{home_db}"')
     finally:

@@ -123,3 +123,12 @@ FEED_HISTOGRAM = """
           FROM record WHERE event_date IS NOT NULL AND extracted_at IS NOT NULL
           GROUP BY ALL)"""
 HISTOGRAM_TABLES = {"match": "kpi_match_latency", "feed": "kpi_feed_latency"}
+
+# Per period, the matches flagged as crossing the cut-off with a member dated in it (the Close
+# review's figure): counted once at publish instead of joining every match member per view.
+CUTOFF_TABLE = "kpi_cutoff_matches"
+CUTOFF_MATCHES = """
+    SELECT strftime(m.event_date, '%Y-%m') AS period, count(DISTINCT m.match_id) AS matches
+    FROM match_member m JOIN match_group g USING (match_id)
+    WHERE g.cutoff_flag
+    GROUP BY ALL"""

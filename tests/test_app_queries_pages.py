@@ -104,6 +104,39 @@ def test_lineage_chain_and_hops(con):
     assert (hops["latency"].iloc[1:] >= pd.Timedelta(0)).all()
 
 
+def test_lineage_and_cutoff_read_the_published_lookups(tmp_path):
+    """A run published with the lookup tables gives what one published before them does (where
+    they are read from ``record`` and ``match_member``), read from the tables."""
+    from jobs.lineage import LOOKUPS, lookup_sql
+    from jobs.published import CUTOFF_MATCHES, CUTOFF_TABLE
+
+    path = build_published(tmp_path, FIXTURE)
+    texts = [r["source_ref"] for r in FIXTURE.scope[:12]] + [FIXTURE.scope[3]["correlation_id"]]
+
+    def views(c):
+        out = []
+        for text in texts:
+            ids = ql.chain(c, ql.find(c, text))
+            out.append((sorted(ids), ql.records(c, ids), ql.exceptions(c, ids)))
+        return out, [qc.cutoff_matches(c, p) for p in qc.periods(c)]
+
+    with duckdb.connect(str(path)) as rw:
+        rw.execute("UPDATE match_group SET cutoff_flag = match_id < 'm-00050'")
+        before = views(rw)
+        for name in LOOKUPS:
+            rw.execute(f"CREATE TABLE {name} AS {lookup_sql(name)}")
+        rw.execute(f"CREATE TABLE {CUTOFF_TABLE} AS {CUTOFF_MATCHES}")
+        after = views(rw)
+        assert sum(before[1]) > 0 and after[1] == before[1]
+        assert len(ql.chain(rw, [FIXTURE.scope[0]["record_id"]])) == 2  # its match and its ERP line
+        for (ids, recs, excs), (ids2, recs2, excs2) in zip(before[0], after[0], strict=True):
+            assert ids == ids2 and recs.equals(recs2) and excs.equals(excs2)
+        rw.execute(f"UPDATE {CUTOFF_TABLE} SET matches = matches + 1")
+        rw.execute("DELETE FROM lineage_record")
+        assert [qc.cutoff_matches(rw, p) for p in qc.periods(rw)] == [n + 1 for n in before[1]]
+        assert ql.records(rw, before[0][0][0]).empty
+
+
 def test_validation_outcomes_flag_a_record(con):
     checks = ql.validations(con, ["s-erp-2025-10"], ["erp-bad-1"])
     assert checks["flags_record"].any()
