@@ -5,7 +5,7 @@ across systems without opening the warehouse."""
 from __future__ import annotations
 
 from jobs.matching.steps import norm
-from jobs.warehouse import current_view_sql
+from jobs.normalised import current_rows_sql
 
 # Identifiers worth searching, per canonical table.
 SEARCH_KEYS = {
@@ -21,20 +21,21 @@ SEARCH_KEYS = {
 }
 
 
-def lineage_sql() -> str:
+def lineage_sql(maintained: bool = True) -> str:
     """Origin columns and search keys of the current version of every record, across all
-    transaction tables: one pass over each table's current view (a pass per key column made
-    publishing the slowest stage of a cycle)."""
+    transaction tables: one pass over each table's current rows (a pass per key column made
+    publishing the slowest stage of a cycle). ``maintained``: the current rows are those the
+    normalised tables name (after matching refreshed them), else a replay's current view."""
     parts = []
     for table, columns in SEARCH_KEYS.items():
         keys = ", ".join(norm(column) for column in columns)
         parts.append(f"""SELECT record_id, snapshot_id, source_file, source_position, extracted_at,
                                 CAST(raw AS VARCHAR) AS raw, [{keys}] AS keys
-                         FROM ({current_view_sql(table, until=True)})""")
+                         FROM ({current_rows_sql(table, maintained)})""")
     return " UNION ALL ".join(parts)
 
 
-def record_sql() -> str:
+def record_sql(maintained: bool = True) -> str:
     """Published records: every in-scope record with its origin, match, exception and the
     identifiers it can be found by (``search_keys``)."""
     return f"""
@@ -43,7 +44,7 @@ def record_sql() -> str:
                o.source_position, o.extracted_at, o.raw, g.match_id, x.exception_id,
                o.keys AS search_keys
         FROM recon__scope s
-        LEFT JOIN ({lineage_sql()}) o USING (record_id)
+        LEFT JOIN ({lineage_sql(maintained)}) o USING (record_id)
         LEFT JOIN (SELECT DISTINCT record_id, match_id FROM recon__groups) g USING (record_id)
         LEFT JOIN (SELECT record_id, exception_id FROM recon__exc_now) x USING (record_id)"""
 

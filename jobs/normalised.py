@@ -99,6 +99,17 @@ def source_sql(table: str, maintained: bool) -> str:
     return n.name if maintained else f"({n.over('(' + current_view_sql(table, until=True) + ')')})"
 
 
+def current_rows_sql(table: str, maintained: bool) -> str:
+    """Every column of the current version of each record of ``table``: the rows the normalised
+    table names (a semi-join on their key; the window of ``current_view_sql`` over every version
+    with its raw payload ran out of memory at 5M), or the current view (a replay's ``$until``)."""
+    if not maintained:
+        return current_view_sql(table, until=True)
+    return (f'SELECT t.* FROM "{table}" t SEMI JOIN {NORMALISED[table].name} k '
+            "ON k.record_id = t.record_id AND k.snapshot_id = t.snapshot_id "
+            "AND k.source_position = t.source_position")
+
+
 _STATE = """CREATE TABLE IF NOT EXISTS normalised_snapshot (
     table_name VARCHAR, snapshot_id VARCHAR, fingerprint VARCHAR, row_count BIGINT)"""
 _HELD = "SELECT snapshot_id FROM snapshot WHERE status = 'held_back'"

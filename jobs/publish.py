@@ -118,7 +118,13 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
                       if f"${k}" in select}
             con.execute(f"CREATE TABLE pub.{name} AS {select}", params)
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
-        con.execute(f"CREATE TABLE pub.record AS {record_sql()}", {"until": until})
+        # A run reads the current records through the normalised tables matching refreshed;
+        # a replay (``until``) the versions it saw.
+        if until is None:
+            con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained=True)}")
+        else:
+            con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained=False)}",
+                        {"until": until})
         con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql('pub.record')}")
         con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
         con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")

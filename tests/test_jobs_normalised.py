@@ -9,7 +9,7 @@ import pytest
 
 from jobs import warehouse
 from jobs.matching.prepare import prepare_steps
-from jobs.normalised import NORMALISED, refresh, source_sql
+from jobs.normalised import NORMALISED, current_rows_sql, refresh, source_sql
 from tests.rows import (
     balanced,
     bank,
@@ -122,3 +122,16 @@ def test_matching_inputs_are_the_same_from_either_source(con):
                                       "recon__po_all", "recon__receipt", "recon__sinv")}
     assert made[True] == made[False]
     assert all(made[True].values())
+
+
+def test_current_rows_through_the_normalised_keys_are_the_current_view(con):
+    _deliver(con, "s2", T0 + dt.timedelta(hours=1), "bank_transaction",
+             [bank("B1", "101.00", "2026-01-20", e2e="inv-1"), bank("B3", "7.00", "2026-01-22")])
+    refresh(con)
+    for table in NORMALISED:
+        kept, view = current_rows_sql(table, True), current_rows_sql(table, False)
+        rows, differ = con.execute(
+            f"SELECT (SELECT count(*) FROM ({kept})), (SELECT count(*) FROM "
+            f"((FROM ({kept}) EXCEPT ALL FROM ({view})) UNION ALL "
+            f"(FROM ({view}) EXCEPT ALL FROM ({kept}))))", {"until": None}).fetchone()
+        assert rows > 0 and differ == 0, table
