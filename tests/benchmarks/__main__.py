@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,11 @@ def stage(*args: str) -> dict:
     proc = subprocess.run([sys.executable, "-m", "tests.benchmarks.stages", *args],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"stage {args[0]} failed:\n{proc.stderr[-4000:]}")
+        # The error itself first: a native stack trace after it can fill the tail.
+        errors = [line for line in proc.stderr.splitlines()
+                  if re.match(r"\w+(\.\w+)*(Error|Exception)\b", line.strip())]
+        raise SystemExit(f"stage {args[0]} failed: {' | '.join(errors[-3:]) or '(no message)'}"
+                         f"\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
