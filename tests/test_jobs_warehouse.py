@@ -53,3 +53,11 @@ def test_current_view_takes_latest_version(tmp_path):
         warehouse.current_view_sql("entity")
     assert "QUALIFY" in warehouse.current_view_sql("bank_transaction")
     assert isinstance(con, duckdb.DuckDBPyConnection)
+
+
+def test_tables_rebuilt_by_every_run_carry_no_key_index(tmp_path):
+    con = warehouse.connect(tmp_path)
+    keyed = {t for (t,) in con.execute("SELECT table_name FROM duckdb_constraints() "
+                                       "WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
+    assert "exception" in keyed and "snapshot" in keyed
+    assert not keyed & warehouse.REBUILT
