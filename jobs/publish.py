@@ -14,6 +14,7 @@ import duckdb
 
 from jobs.lineage import LOOKUPS, keys_sql, lookup_sql, record_sql
 from jobs.matching.lifecycle import EXCEPTION_ROWS, GROUP_ROWS, MEMBER_ROWS
+from jobs.normalised import refresh
 from jobs.published import (
     AGE_BUCKETS,
     CUTOFF_MATCHES,
@@ -102,6 +103,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     tmp = target.with_suffix(".partial")
     tmp.unlink(missing_ok=True)
     ensure_tables(con)
+    if until is None:  # up to date after DuckDB matching; kept up here when another engine matched
+        refresh(con)
     for stale in target_dir.glob("*.partial"):  # left by a run that was killed while publishing
         stale.unlink(missing_ok=True)
     con.execute("CREATE OR REPLACE TEMP TABLE _queues (cause VARCHAR, queue VARCHAR, sla_days INT)")
@@ -118,8 +121,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
                       if f"${k}" in select}
             con.execute(f"CREATE TABLE pub.{name} AS {select}", params)
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
-        # A run reads the current records through the normalised tables matching refreshed;
-        # a replay (``until``) the versions it saw.
+        # A run reads the current records through the normalised tables, a replay (``until``)
+        # the versions it saw.
         if until is None:
             con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained=True)}")
         else:
