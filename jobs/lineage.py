@@ -41,11 +41,10 @@ def record_sql(maintained: bool = True) -> str:
     return f"""
         SELECT s.record_id, s.source_system, s.source_ref, s.workflow, s.entity, s.currency,
                s.amount, s.event_date, s.correlation_id, o.snapshot_id, o.source_file,
-               o.source_position, o.extracted_at, o.raw, g.match_id, x.exception_id,
+               o.source_position, o.extracted_at, o.raw, s.match_id, x.exception_id,
                o.keys AS search_keys
         FROM recon__scope s
         LEFT JOIN ({lineage_sql(maintained)}) o USING (record_id)
-        LEFT JOIN (SELECT DISTINCT record_id, match_id FROM recon__groups) g USING (record_id)
         LEFT JOIN (SELECT record_id, exception_id FROM recon__exc_now) x USING (record_id)"""
 
 

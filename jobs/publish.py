@@ -70,10 +70,9 @@ def _copies(live: bool) -> dict[str, str]:
 SCOPE = """
     SELECT s.record_id, s.workflow, s.source_system, s.source_ref, s.entity, s.currency, s.amount,
            s.event_date, strftime(s.event_date, '%Y-%m') AS period,
-           CASE WHEN g.match_id IS NOT NULL THEN 'matched' ELSE 'exception' END AS status,
-           g.match_id, s.rule, x.cause, s.correlation_id
+           CASE WHEN s.match_id IS NOT NULL THEN 'matched' ELSE 'exception' END AS status,
+           s.match_id, s.rule, x.cause, s.correlation_id
     FROM recon__scope s
-    LEFT JOIN (SELECT DISTINCT record_id, match_id FROM recon__groups) g USING (record_id)
     LEFT JOIN recon__exc_now x USING (record_id)"""
 
 KPI_MATCH_RATE = """
@@ -103,7 +102,11 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
     tmp = target.with_suffix(".partial")
     tmp.unlink(missing_ok=True)
     ensure_tables(con)
-    if until is None:  # up to date after DuckDB matching; kept up here when another engine matched
+    # A run reads the current records through the normalised tables (up to date after DuckDB
+    # matching, kept up here when another engine matched); a replay (``until``) the versions
+    # it saw.
+    maintained = until is None
+    if maintained:
         refresh(con)
     for stale in target_dir.glob("*.partial"):  # left by a run that was killed while publishing
         stale.unlink(missing_ok=True)
@@ -121,13 +124,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, as_
                       if f"${k}" in select}
             con.execute(f"CREATE TABLE pub.{name} AS {select}", params)
         con.execute(f"CREATE TABLE pub.scope AS {SCOPE}")
-        # A run reads the current records through the normalised tables, a replay (``until``)
-        # the versions it saw.
-        if until is None:
-            con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained=True)}")
-        else:
-            con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained=False)}",
-                        {"until": until})
+        con.execute(f"CREATE TABLE pub.record AS {record_sql(maintained)}",
+                    {} if maintained else {"until": until})
         con.execute(f"CREATE TABLE pub.lineage_key AS {keys_sql('pub.record')}")
         con.execute(f"CREATE TABLE pub.kpi_match_rate AS {KPI_MATCH_RATE}")
         con.execute(f"CREATE TABLE pub.kpi_exception_aging AS {KPI_AGING}")
