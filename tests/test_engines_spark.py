@@ -111,17 +111,22 @@ def test_remittance_grams(both):
     from jobs.matching.rules_bank import grams_step
 
     both.table("recon__claimed", "record_id VARCHAR", [("b5",)])
-    both.table("recon__erp_key", "record_id VARCHAR, key VARCHAR", [("e1", "E2E42")])
+    both.table("recon__erp_key", "record_id VARCHAR, key VARCHAR",
+               [("e1", "E2E42"), ("e2", "INVDE01004711"), ("e3", "INVGB017"), ("e4", "CLAIMED")])
+    both.table("recon__billing", "ref VARCHAR, kind VARCHAR",
+               [("POABCDE", "payout"), ("CHTHANKS", "charge")])
     both.table("recon__bank", "record_id VARCHAR, ref VARCHAR, text VARCHAR, text_cut VARCHAR",
                [("b1", None, "INV DE01 004711 THANKS", "INV DE01 004711 THANKS"),
                 ("b2", None, "", ""), ("b3", "X", "SAMMELZAHLUNGINV-GB01-7",
                                         "SAMMELZAHLUNG INV-GB01-7"),
                 ("b4", "E2E42", "SETTLED BY ITS END TO END ID", "SETTLED BY ITS END TO END ID"),
-                ("b5", None, "CLAIMED ALREADY", "CLAIMED ALREADY")])
+                ("b5", None, "CLAIMED ALREADY", "CLAIMED ALREADY"),
+                ("b6", None, "STRIPE PO ABCDE CH THANKS", "STRIPE PO ABCDE CH THANKS")])
     select = grams_step().sql.split(" AS\n", 1)[1]
     duck, other = both.rows(select)
-    assert duck == other and ("b1", "INVDE01004711") in duck and ("b3", "INVGB017") in duck
-    assert {r for r, _ in duck} == {"b1", "b3"}
+    # only grams that are an ERP key or a payout id; none from claimed or settled lines
+    assert sorted(duck) == sorted(other) == [("b1", "INVDE01004711"), ("b3", "INVGB017"),
+                                             ("b6", "POABCDE")]
 
 
 def test_strings_dates_and_digits(both):

@@ -210,6 +210,8 @@ def _timezone(args: list[exp.Expression]) -> exp.Expression:
 FUNCTIONS: dict[str, Callable[[list[exp.Expression]], exp.Expression]] = {
     "list_position": lambda a: exp.func("array_position", *a),
     "array_position": lambda a: exp.func("array_position", *a),
+    # 1-based on both; NULL past the end on both (element_at raises there under ANSI mode)
+    "list_extract": lambda a: exp.func("try_element_at", *a),
     "timezone": _timezone,
 }
 

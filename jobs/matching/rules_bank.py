@@ -6,7 +6,7 @@ Also the Stripe payout rule, because a payout is found through the bank line tha
 from __future__ import annotations
 
 from jobs.matching.outcome import pair_outcome
-from jobs.matching.steps import LEFT_RIGHT, Step, claim, per_side, unclaimed
+from jobs.matching.steps import LEFT_RIGHT, Step, anti_claimed, claim, per_side, unclaimed
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
@@ -27,34 +27,41 @@ def _unique_pairs(name: str, body: str) -> Step:
         QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1""")
 
 
+def _gram_sizes() -> str:
+    """The runs of 1..MAX_GRAM_TOKENS tokens from position i, glued (NULL past the end)."""
+    toks = [f"list_extract(toks, i + {k})" for k in range(MAX_GRAM_TOKENS)]
+    return ", ".join(" || ".join(toks[:n]) for n in range(1, MAX_GRAM_TOKENS + 1))
+
+
 def grams_step() -> Step:
     """Every run of 1..4 consecutive tokens of the remittance text, joined without separators,
     so 'INV DE01 004711' and 'inv-de01-004711' both yield the reference INVDE01004711. Grams come
     from the text as written and from its cut variant (see prepare: ``text_cut``), so references
-    glued to a neighbouring word are found while mixed-case ids (Stripe's) stay whole."""
+    glued to a neighbouring word are found while mixed-case ids (Stripe's) stay whole.
+
+    Only grams that are some ERP key or payout id are kept: the rules join grams to nothing
+    else, and at scale a few percent of the millions of grams are keys."""
     return Step("remittance grams", f"""
         CREATE OR REPLACE TEMP TABLE recon__grams AS
-        WITH todo AS (SELECT * FROM recon__bank
-                      WHERE text <> '' AND {unclaimed('recon__bank')}
-                        -- a line whose end-to-end id is an ERP reference is settled by the
-                        -- exact rule: its text is not needed (most lines, at scale). NOT EXISTS,
-                        -- not NOT IN: keys are never NULL, and a NULL-aware NOT IN under an OR
-                        -- is a nested-loop join on Spark
-                        AND NOT EXISTS (SELECT 1 FROM recon__erp_key k
-                                        WHERE k.key = recon__bank.ref)),
+        WITH todo AS (SELECT b.record_id, b.text, b.text_cut FROM recon__bank b
+                      {anti_claimed('b')}
+                      -- a line whose end-to-end id is an ERP reference is settled by the
+                      -- exact rule: its text is not needed (most lines, at scale)
+                      ANTI JOIN recon__erp_key k ON k.key = b.ref
+                      WHERE b.text <> ''),
              src AS (SELECT record_id, text FROM todo
                      UNION ALL
                      SELECT record_id, text_cut FROM todo WHERE text_cut <> text),
              t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
                                                   x -> x <> '') AS toks FROM src),
              p AS (SELECT record_id, toks, unnest(range(1, array_length(toks) + 1)) AS i FROM t),
-             -- gram sizes unnested per position (a cross join with the sizes was a nested loop)
-             q AS (SELECT record_id, toks, i,
-                          unnest(range(1, least({MAX_GRAM_TOKENS}, array_length(toks) - i + 1) + 1)) AS k
-                   FROM p)
-        SELECT DISTINCT record_id, array_to_string(toks[i:i + k - 1], '') AS gram
-        FROM q
-        WHERE length(array_to_string(toks[i:i + k - 1], '')) >= 5""")
+             -- the sizes as one list per position: slicing the token list per gram, or a join
+             -- with the sizes, cost several times as much
+             g AS (SELECT record_id, unnest([{_gram_sizes()}]) AS gram FROM p)
+        SELECT DISTINCT record_id, gram FROM g
+        WHERE length(gram) >= 5
+          AND gram IN (SELECT key FROM recon__erp_key
+                       UNION ALL SELECT ref FROM recon__billing WHERE kind = 'payout')""")
 
 
 _PAYOUT_AGREES = """abs(p_amt - b_amt) <= $tol_abs

@@ -43,3 +43,10 @@ UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM recon__claimed claimed__ "
 
 def unclaimed(alias: str) -> str:
     return UNCLAIMED.format(alias=alias)
+
+
+def anti_claimed(alias: str) -> str:
+    """The join form of ``unclaimed``, to follow ``alias`` in a FROM clause: a plain anti join
+    where DuckDB plans the correlated NOT EXISTS as a costlier delim join."""
+    return (f"ANTI JOIN recon__claimed claimed_{alias} "
+            f"ON claimed_{alias}.record_id = {alias}.record_id")
