@@ -6,7 +6,15 @@ Also the Stripe payout rule, because a payout is found through the bank line tha
 from __future__ import annotations
 
 from jobs.matching.outcome import pair_outcome
-from jobs.matching.steps import LEFT_RIGHT, Step, anti_claimed, claim, per_side, unclaimed
+from jobs.matching.steps import (
+    LEFT_RIGHT,
+    Step,
+    anti_claimed,
+    claim,
+    open_rows,
+    per_side,
+    unclaimed,
+)
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
@@ -82,11 +90,11 @@ def payout_steps(conf: float) -> list[Step]:
                   UNION SELECT record_id, gram FROM recon__grams
                   WHERE gram IN (SELECT ref FROM recon__billing WHERE kind = 'payout')) bk
                  ON bk.key = p.ref
-            JOIN recon__bank b ON b.record_id = bk.record_id AND b.currency = p.currency
-                 AND {unclaimed('b')}
+            JOIN {open_rows('recon__bank', 'b')} ON b.record_id = bk.record_id
+                 AND b.currency = p.currency
             LEFT JOIN (SELECT e.* , k.key FROM recon__erp_key k
-                       JOIN recon__erp e ON e.record_id = k.record_id
-                       WHERE e.on_bank_gl AND {unclaimed('e')}) e
+                       JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id
+                       WHERE e.on_bank_gl) e
                  ON e.key = p.ref AND e.entity = b.entity AND e.gl_account = b.gl_account
             WHERE p.kind = 'payout' AND {unclaimed('p')}
             QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
@@ -110,10 +118,11 @@ def payout_steps(conf: float) -> list[Step]:
 
 
 def exact_reference_steps(conf: float) -> list[Step]:
-    body = f"""SELECT DISTINCT {_PAIR_COLS} FROM recon__bank b
+    # no DISTINCT: a bank line has one reference, an ERP line each key once (recon__erp_key)
+    body = f"""SELECT {_PAIR_COLS} FROM {open_rows('recon__bank', 'b')}
                JOIN recon__erp_key k ON k.key = b.ref
-               JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
-               WHERE b.ref IS NOT NULL AND {unclaimed('b')} AND {unclaimed('e')}"""
+               JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
+               WHERE b.ref IS NOT NULL"""
     return [_unique_pairs("recon__p_exact", body),
             *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
             claim("recon__p_exact", "unnest([l_id, r_id])")]
@@ -124,6 +133,7 @@ def _text_candidates() -> str:
                FROM recon__grams g JOIN recon__bank b ON b.record_id = g.record_id
                JOIN recon__erp_key k ON k.key = g.gram
                JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
+               -- claims after the join: the few grams narrow far more than they do
                WHERE {unclaimed('b')} AND {unclaimed('e')}"""
 
 
@@ -158,9 +168,9 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
             CREATE OR REPLACE TEMP TABLE recon__fuzzy_c AS
             SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
                    name_score(b.name, e.name) AS score
-            FROM recon__bank b JOIN recon__erp e ON {_SAME_ACCOUNT} AND e.amount = b.amount
-                 AND abs(date_diff('day', b.event_date, e.event_date)) <= $window
-            WHERE {unclaimed('b')} AND {unclaimed('e')}"""),
+            FROM {open_rows('recon__bank', 'b')} JOIN {open_rows('recon__erp', 'e')}
+                 ON {_SAME_ACCOUNT} AND e.amount = b.amount
+                 AND abs(date_diff('day', b.event_date, e.event_date)) <= $window"""),
         Step("fuzzy ambiguous", """
             CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
             SELECT l_id AS record_id, list(r_id ORDER BY score DESC, r_id) AS candidates

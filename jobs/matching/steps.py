@@ -45,6 +45,12 @@ def unclaimed(alias: str) -> str:
     return UNCLAIMED.format(alias=alias)
 
 
+def open_rows(table: str, alias: str) -> str:
+    """``table`` less its claimed records, as ``alias`` in a FROM clause: narrowed before any
+    join, where ``unclaimed`` in the WHERE clause was applied after the rule's join."""
+    return f"(SELECT open__.* FROM {table} open__ {anti_claimed('open__')}) {alias}"
+
+
 def anti_claimed(alias: str) -> str:
     """The join form of ``unclaimed``, to follow ``alias`` in a FROM clause: a plain anti join
     where DuckDB plans the correlated NOT EXISTS as a costlier delim join."""
