@@ -4,6 +4,7 @@ step's name and SQL so "why is this an exception" can be traced step by step."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
 import unicodedata
@@ -80,6 +81,7 @@ _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "
                          "Ü": "UE"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a counterparty's name recurs on many candidate pairs
 def _name_key(name: str) -> str:
     """Lower-case ASCII words without punctuation or legal forms: 'Schröder GmbH.' → 'schroeder'.
     Banks transliterate umlauts and drop accents in fixed-width name fields."""
