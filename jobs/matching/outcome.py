@@ -7,7 +7,7 @@ become exceptions that name each other (SPEC §5.3).
 
 from __future__ import annotations
 
-from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, per_side
+from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, pair_match_id, per_side
 
 # Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
@@ -43,7 +43,7 @@ def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
             'g:' || l_id, '{workflow}',
             CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
             CASE WHEN l_amt = r_cmp THEN {confidence} ELSE {confidence} - 0.05 END,
-            {{id}}, {{side}}""", pairs, LEFT_RIGHT, ok)),
+            {{id}}, {{side}}, {pair_match_id('l_id', 'r_id')}""", pairs, LEFT_RIGHT, ok)),
         Step(f"{rule}: disputes", "INSERT INTO recon__d " + per_side(f"""
             'g:' || l_id, '{workflow}',
             CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,

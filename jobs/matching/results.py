@@ -13,7 +13,7 @@ RECORDS = """
     -- with the rule outcome of each record: the workflow it was matched or disputed in, else
     -- the one its kind belongs to (NULL: out of scope)
     SELECT r.*, coalesce(m.workflow, d.workflow, r.default_workflow) AS workflow,
-           m.gkey, m.rule, m.confidence, m.side, g.match_id
+           m.gkey, m.rule, m.confidence, m.side, m.match_id
     FROM (
     -- age runs from the record's own date, or for a procurement chain from its latest event;
     -- the window only over chain records (one NULL-chain partition of millions is serial)
@@ -48,25 +48,12 @@ RECORDS = """
     FROM recon__sinv s LEFT JOIN (SELECT po, any_value(entity) AS entity FROM recon__po_all
                                   WHERE latest GROUP BY po) p ON p.po = s.po)) r
     LEFT JOIN recon__m m ON m.record_id = r.record_id
-    LEFT JOIN recon__group_id g ON g.gkey = m.gkey
     LEFT JOIN (SELECT record_id, any_value(workflow) AS workflow FROM recon__d
                GROUP BY record_id) d ON d.record_id = r.record_id"""
 
 SCOPE = """
     CREATE OR REPLACE TEMP VIEW recon__scope AS
     SELECT * FROM recon__records WHERE workflow IS NOT NULL"""
-
-GROUP_IDS = """
-    CREATE OR REPLACE TEMP TABLE recon__group_id AS
-    -- match_id: a hash of the sorted member ids. Most groups are pairs, whose sorted list is
-    -- min,max: only larger groups pay for an ordered string_agg.
-    WITH n AS (SELECT gkey, count(*) AS n, min(record_id) AS lo, max(record_id) AS hi
-               FROM recon__m GROUP BY gkey),
-         big AS (SELECT gkey, string_agg(record_id, ',' ORDER BY record_id) AS ids
-                 FROM recon__m WHERE gkey IN (SELECT gkey FROM n WHERE n > 2) GROUP BY gkey)
-    SELECT n.gkey, 'm_' || left(md5(CASE WHEN n.n = 1 THEN n.lo WHEN n.n = 2 THEN n.lo || ',' || n.hi
-                                         ELSE big.ids END), 16) AS match_id
-    FROM n LEFT JOIN big ON big.gkey = n.gkey"""
 
 GROUPS = """
     CREATE OR REPLACE TEMP VIEW recon__groups AS
@@ -112,7 +99,7 @@ EXCEPTIONS = """
 
 
 def result_steps() -> list[Step]:
-    return [Step("group ids", GROUP_IDS), Step("records", RECORDS), Step("scope", SCOPE),
+    return [Step("records", RECORDS), Step("scope", SCOPE),
             Step("groups", GROUPS), Step("exceptions", EXCEPTIONS)]
 
 
@@ -120,7 +107,8 @@ def rule_tables() -> list[Step]:
     """Empty outputs every rule appends to."""
     return [
         Step("members", """CREATE OR REPLACE TEMP TABLE recon__m (gkey VARCHAR, workflow VARCHAR,
-             rule VARCHAR, confidence DOUBLE, record_id VARCHAR, side VARCHAR)"""),
+             rule VARCHAR, confidence DOUBLE, record_id VARCHAR, side VARCHAR,
+             match_id VARCHAR)"""),
         Step("disputes", """CREATE OR REPLACE TEMP TABLE recon__d (gkey VARCHAR, workflow VARCHAR,
              cause VARCHAR, sub_cause VARCHAR, record_id VARCHAR, other VARCHAR,
              difference DECIMAL(18,4))"""),

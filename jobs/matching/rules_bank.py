@@ -11,7 +11,9 @@ from jobs.matching.steps import (
     Step,
     anti_claimed,
     claim,
+    match_id,
     open_rows,
+    pair_match_id,
     per_side,
     unclaimed,
 )
@@ -100,7 +102,8 @@ def payout_steps(conf: float) -> list[Step]:
             QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         Step("payout: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, {{id}}, {{side}}",
+            f"'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, {{id}}, {{side}}, "
+            + match_id("[p_id, b_id, e_id]"),
             "recon__payout", [{"id": "p_id", "side": "'left'"}, {"id": "b_id", "side": "'right'"},
                               {"id": "e_id", "side": "'right'"}],
             f"{{id}} IS NOT NULL AND {_PAYOUT_AGREES}")),
@@ -148,13 +151,14 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
     return [
         Step("batch candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_batch AS
-            SELECT * FROM ({_text_candidates()})
-            QUALIFY count(*) OVER (PARTITION BY r_id) = 1
-                AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
-                AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs"""),
+            SELECT *, {match_id("[l_id] || list(r_id) OVER (PARTITION BY l_id)")} AS match_id
+            FROM (SELECT * FROM ({_text_candidates()})
+                  QUALIFY count(*) OVER (PARTITION BY r_id) = 1
+                      AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
+                      AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs)"""),
         # DISTINCT: the bank line is the left side of each of its pairs
         Step("batch: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM (" + per_side(
-            f"'g:' || l_id, '{WF}', 'batch_payment', {conf}, {{id}}, {{side}}",
+            f"'g:' || l_id, '{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
             "recon__p_batch", LEFT_RIGHT) + ")"),
         claim("recon__p_batch", "unnest([l_id, r_id])"),
     ]
@@ -184,7 +188,8 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
               AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
               AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
         Step("fuzzy: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), {{id}}, {{side}}",
+            f"'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), {{id}}, {{side}}, "
+            + pair_match_id("l_id", "r_id"),
             "recon__p_fuzzy", LEFT_RIGHT)),
         claim("recon__p_fuzzy", "unnest([l_id, r_id])"),
     ]

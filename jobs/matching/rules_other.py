@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from jobs.matching.outcome import pair_outcome
-from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, claim, per_side, unclaimed
+from jobs.matching.steps import (
+    EACH_OTHER,
+    LEFT_RIGHT,
+    Step,
+    claim,
+    match_id,
+    pair_match_id,
+    per_side,
+    unclaimed,
+)
 
 
 def charge_invoice_steps(conf: float) -> list[Step]:
@@ -52,7 +61,8 @@ def intercompany_steps(conf: float) -> list[Step]:
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         Step("intercompany: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}",
+            f"'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
+            + pair_match_id("l_id", "r_id"),
             "recon__p_ic", LEFT_RIGHT,
             "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))")),
         Step("intercompany: disputes", "INSERT INTO recon__d " + per_side(
@@ -105,8 +115,10 @@ def three_way_steps(conf: float) -> list[Step]:
         Step("three-way: matches", f"""
             INSERT INTO recon__m
             SELECT 'g:' || inv_id, 'procure_to_pay', 'three_way_po', {conf}, m,
-                   CASE WHEN m = erp_id THEN 'right' ELSE 'left' END
-            FROM (SELECT *, unnest(members) AS m FROM recon__chain_outcome WHERE outcome = 'match')"""),
+                   CASE WHEN m = erp_id THEN 'right' ELSE 'left' END, match_id
+            FROM (SELECT *, unnest(members) AS m
+                  FROM (SELECT *, {match_id('members')} AS match_id FROM recon__chain_outcome
+                        WHERE outcome = 'match'))"""),
         Step("three-way: disputes", """
             INSERT INTO recon__d
             SELECT 'g:' || inv_id, 'procure_to_pay', outcome,

@@ -33,6 +33,20 @@ def per_side(select: str, source: str, sides: list[dict[str, str]], where: str =
         for side in sides)
 
 
+def match_id(members: str) -> str:
+    """SQL for a match group's id from the SQL list of its member ids (NULLs ignored): a hash
+    of the sorted ids, so the same group has the same id in every run and on every engine.
+    Each rule computes it from its own rows; grouping every member of every group by its
+    group to hash them cost more than all but one rule."""
+    return ("'m_' || left(md5(array_to_string(list_sort(list_filter("
+            f"{members}, x -> x IS NOT NULL)), ',')), 16)")
+
+
+def pair_match_id(a: str, b: str) -> str:
+    """``match_id`` of a group of two, without building and sorting a list."""
+    return f"'m_' || left(md5(least({a}, {b}) || ',' || greatest({a}, {b})), 16)"
+
+
 LEFT_RIGHT = [{"id": "l_id", "side": "'left'"}, {"id": "r_id", "side": "'right'"}]
 EACH_OTHER = [{"id": "l_id", "other": "r_id"}, {"id": "r_id", "other": "l_id"}]
 

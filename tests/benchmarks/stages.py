@@ -83,7 +83,7 @@ def _part(step: str) -> str:
     for key, part in _PARTS.items():
         if key in step:
             return part
-    if step in {"group ids", "records", "scope", "groups", "exceptions"}:
+    if step in {"records", "scope", "groups", "exceptions"}:
         return "results"
     if step.startswith("normalise"):
         return "normalise"
