@@ -49,7 +49,7 @@ def run(tmp, banks, erps):
     load(con, "bank_transaction", banks)
     load(con, "ledger_line", erps)
     match(con, Settings.load(home=tmp), AS_OF)
-    groups = con.execute("SELECT gkey, record_id, source_ref, amount, side FROM recon__groups "
+    groups = con.execute("SELECT match_id, record_id, source_ref, amount, side FROM recon__groups "
                          "ORDER BY source_ref").fetchall()
     excs = con.execute("SELECT source_ref, cause, sub_cause FROM recon__exc_now "
                        "ORDER BY source_ref").fetchall()
@@ -61,8 +61,8 @@ def run(tmp, banks, erps):
 def canonical(groups, excs):
     """Results independent of run-specific keys: member sets of groups, and causes."""
     by_group: dict[str, set] = {}
-    for gkey, _, ref, _, _ in groups:
-        by_group.setdefault(gkey, set()).add(ref)
+    for match_id, _, ref, _, _ in groups:
+        by_group.setdefault(match_id, set()).add(ref)
     return sorted(sorted(g) for g in by_group.values()), excs
 
 
@@ -83,8 +83,8 @@ def test_invariants(tmp_path_factory, data, seed):
     assert {e[0] for e in excs}.isdisjoint({g[2] for g in groups}), "matched and exception"
     assert len(members) + len(excs) == scope, "every in-scope record ends somewhere"
     sums: dict[str, Decimal] = {}
-    for gkey, _, _, amount, side in groups:
-        sums[gkey] = sums.get(gkey, Decimal(0)) + (amount if side == "left" else -amount)
+    for match_id, _, _, amount, side in groups:
+        sums[match_id] = sums.get(match_id, Decimal(0)) + (amount if side == "left" else -amount)
     assert all(abs(v) <= Decimal("0.01") for v in sums.values()), "a group does not balance"
     # Shuffling the input rows changes nothing.
     rng = random.Random(seed)

@@ -32,9 +32,9 @@ def outcome(con, settings, as_of=AS_OF) -> dict[str, tuple]:
     """source_ref → ('match', rule, match key) or ('exception', cause, sub_cause, counterpart)."""
     match(con, settings, as_of)
     result = {}
-    for ref, rule, gkey in con.execute(
-            "SELECT source_ref, rule, gkey FROM recon__groups").fetchall():
-        result[ref] = ("match", rule, gkey)
+    for ref, rule, match_id in con.execute(
+            "SELECT source_ref, rule, match_id FROM recon__groups").fetchall():
+        result[ref] = ("match", rule, match_id)
     for ref, cause, sub, other in con.execute(
             "SELECT n.source_ref, cause, sub_cause, o.source_ref FROM recon__exc_now n "
             "LEFT JOIN recon__records o ON o.record_id = n.other_id").fetchall():

@@ -40,12 +40,12 @@ def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
     tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
     return [
         Step(f"{rule}: matches", "INSERT INTO recon__m " + per_side(f"""
-            'g:' || l_id, '{workflow}',
+            '{workflow}',
             CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
             CASE WHEN l_amt = r_cmp THEN {confidence} ELSE {confidence} - 0.05 END,
             {{id}}, {{side}}, {pair_match_id('l_id', 'r_id')}""", pairs, LEFT_RIGHT, ok)),
         Step(f"{rule}: disputes", "INSERT INTO recon__d " + per_side(f"""
-            'g:' || l_id, '{workflow}',
+            '{workflow}',
             CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,
             CASE WHEN ({agree or 'TRUE'}) AND '{mismatch_cause}' = 'amount_variance'
                  THEN {sub} END,

@@ -13,7 +13,7 @@ RECORDS = """
     -- with the rule outcome of each record: the workflow it was matched or disputed in, else
     -- the one its kind belongs to (NULL: out of scope)
     SELECT r.*, coalesce(m.workflow, d.workflow, r.default_workflow) AS workflow,
-           m.gkey, m.rule, m.confidence, m.side, m.match_id
+           m.rule, m.confidence, m.side, m.match_id
     FROM (
     -- age runs from the record's own date, or for a procurement chain from its latest event;
     -- the window only over chain records (one NULL-chain partition of millions is serial)
@@ -57,7 +57,7 @@ SCOPE = """
 
 GROUPS = """
     CREATE OR REPLACE TEMP VIEW recon__groups AS
-    SELECT match_id, gkey, record_id, workflow, rule, confidence, side, source_system,
+    SELECT match_id, record_id, workflow, rule, confidence, side, source_system,
            source_ref, currency, amount, event_date
     FROM recon__records WHERE match_id IS NOT NULL"""
 
@@ -95,7 +95,7 @@ EXCEPTIONS = """
                GROUP BY record_id) d USING (record_id)
     LEFT JOIN recon__ambiguous a USING (record_id)
     LEFT JOIN recon__windows w ON w.workflow = s.workflow
-    WHERE s.gkey IS NULL"""
+    WHERE s.match_id IS NULL"""
 
 
 def result_steps() -> list[Step]:
@@ -106,12 +106,11 @@ def result_steps() -> list[Step]:
 def rule_tables() -> list[Step]:
     """Empty outputs every rule appends to."""
     return [
-        Step("members", """CREATE OR REPLACE TEMP TABLE recon__m (gkey VARCHAR, workflow VARCHAR,
-             rule VARCHAR, confidence DOUBLE, record_id VARCHAR, side VARCHAR,
-             match_id VARCHAR)"""),
-        Step("disputes", """CREATE OR REPLACE TEMP TABLE recon__d (gkey VARCHAR, workflow VARCHAR,
-             cause VARCHAR, sub_cause VARCHAR, record_id VARCHAR, other VARCHAR,
-             difference DECIMAL(18,4))"""),
+        # a group is its match_id (see steps.match_id), written by the rule that made it
+        Step("members", """CREATE OR REPLACE TEMP TABLE recon__m (workflow VARCHAR, rule VARCHAR,
+             confidence DOUBLE, record_id VARCHAR, side VARCHAR, match_id VARCHAR)"""),
+        Step("disputes", """CREATE OR REPLACE TEMP TABLE recon__d (workflow VARCHAR, cause VARCHAR,
+             sub_cause VARCHAR, record_id VARCHAR, other VARCHAR, difference DECIMAL(18,4))"""),
         Step("ambiguous", """CREATE OR REPLACE TEMP TABLE recon__ambiguous (record_id VARCHAR,
              candidates VARCHAR[])"""),
     ]

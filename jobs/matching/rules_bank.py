@@ -102,13 +102,13 @@ def payout_steps(conf: float) -> list[Step]:
             QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         Step("payout: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || p_id, 'billing_to_ledger', 'payout_net_of_fees', {conf}, {{id}}, {{side}}, "
+            f"'billing_to_ledger', 'payout_net_of_fees', {conf}, {{id}}, {{side}}, "
             + match_id("[p_id, b_id, e_id]"),
             "recon__payout", [{"id": "p_id", "side": "'left'"}, {"id": "b_id", "side": "'right'"},
                               {"id": "e_id", "side": "'right'"}],
             f"{{id}} IS NOT NULL AND {_PAYOUT_AGREES}")),
         Step("payout: disputes", "INSERT INTO recon__d " + per_side(
-            "'g:' || p_id, 'billing_to_ledger', 'amount_variance', "
+            "'billing_to_ledger', 'amount_variance', "
             "CASE WHEN b_amt < p_amt THEN 'bank_fee' ELSE 'other' END, {id}, {other}, b_amt - p_amt",
             "recon__payout", [{"id": "p_id", "other": "b_id"}, {"id": "b_id", "other": "p_id"},
                               {"id": "e_id", "other": "b_id"}],
@@ -158,7 +158,7 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
                       AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs)"""),
         # DISTINCT: the bank line is the left side of each of its pairs
         Step("batch: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM (" + per_side(
-            f"'g:' || l_id, '{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
+            f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
             "recon__p_batch", LEFT_RIGHT) + ")"),
         claim("recon__p_batch", "unnest([l_id, r_id])"),
     ]
@@ -188,7 +188,7 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
               AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
               AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
         Step("fuzzy: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || l_id, '{WF}', 'fuzzy_name', round({conf} * score / 100, 3), {{id}}, {{side}}, "
+            f"'{WF}', 'fuzzy_name', round({conf} * score / 100, 3), {{id}}, {{side}}, "
             + pair_match_id("l_id", "r_id"),
             "recon__p_fuzzy", LEFT_RIGHT)),
         claim("recon__p_fuzzy", "unnest([l_id, r_id])"),
@@ -217,11 +217,11 @@ def unmapped_account_steps() -> list[Step]:
                 AND count(*) OVER (PARTITION BY r_id) = 1"""),
         Step("unmapped account disputes", f"""
             INSERT INTO recon__d
-            SELECT 'g:' || b.record_id, '{WF}', 'mapping_error', NULL, b.record_id, p.r_id, p.diff
+            SELECT '{WF}', 'mapping_error', NULL, b.record_id, p.r_id, p.diff
             FROM recon__bank b LEFT JOIN recon__p_unmapped p ON p.l_id = b.record_id
             WHERE b.unmapped_account AND {unclaimed('b')}
             UNION ALL
-            SELECT 'g:' || l_id, '{WF}', 'mapping_error', NULL, r_id, l_id, -diff
+            SELECT '{WF}', 'mapping_error', NULL, r_id, l_id, -diff
             FROM recon__p_unmapped"""),
         Step("claim unmapped", f"""
             INSERT INTO recon__claimed

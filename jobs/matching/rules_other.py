@@ -61,12 +61,12 @@ def intercompany_steps(conf: float) -> list[Step]:
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         Step("intercompany: matches", "INSERT INTO recon__m " + per_side(
-            f"'g:' || l_id, 'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
+            f"'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
             + pair_match_id("l_id", "r_id"),
             "recon__p_ic", LEFT_RIGHT,
             "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))")),
         Step("intercompany: disputes", "INSERT INTO recon__d " + per_side(
-            "'g:' || l_id, 'intercompany', 'intercompany_imbalance', NULL, {id}, {other}, "
+            "'intercompany', 'intercompany_imbalance', NULL, {id}, {other}, "
             "a_conv + b_amt", "recon__p_ic", EACH_OTHER,
             "a_conv IS NULL OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))")),
         claim("recon__p_ic", "unnest([l_id, r_id])"),
@@ -114,14 +114,14 @@ def three_way_steps(conf: float) -> list[Step]:
             FROM recon__chain"""),
         Step("three-way: matches", f"""
             INSERT INTO recon__m
-            SELECT 'g:' || inv_id, 'procure_to_pay', 'three_way_po', {conf}, m,
+            SELECT 'procure_to_pay', 'three_way_po', {conf}, m,
                    CASE WHEN m = erp_id THEN 'right' ELSE 'left' END, match_id
             FROM (SELECT *, unnest(members) AS m
                   FROM (SELECT *, {match_id('members')} AS match_id FROM recon__chain_outcome
                         WHERE outcome = 'match'))"""),
         Step("three-way: disputes", """
             INSERT INTO recon__d
-            SELECT 'g:' || inv_id, 'procure_to_pay', outcome,
+            SELECT 'procure_to_pay', outcome,
                    CASE WHEN outcome = 'amount_variance' THEN 'other' END, m,
                    CASE WHEN m = erp_id THEN inv_id ELSE erp_id END, inv_total - erp_total
             FROM (SELECT *, unnest(members) AS m FROM recon__chain_outcome
