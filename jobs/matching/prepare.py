@@ -43,9 +43,11 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             FROM {erp} t"""),
         Step("erp keys", """
             CREATE OR REPLACE TEMP TABLE recon__erp_key AS
+            -- each key of a line once, without de-duplicating two million rows
             SELECT record_id, ref AS key FROM recon__erp WHERE ref IS NOT NULL
-            UNION
-            SELECT record_id, ref2 FROM recon__erp WHERE ref2 IS NOT NULL"""),
+            UNION ALL
+            SELECT record_id, ref2 FROM recon__erp WHERE ref2 IS NOT NULL
+                                                  AND ref2 IS DISTINCT FROM ref"""),
         Step("billing", f"""
             CREATE OR REPLACE TEMP TABLE recon__billing AS
             SELECT t.record_id, 'billing' AS source_system, t.source_ref, t.kind, t.currency,

@@ -19,9 +19,10 @@ def norm(expr: str) -> str:
 
 
 def claim(rule_table: str, column: str = "record_id") -> Step:
-    """Mark every record a rule used, so later rules never reuse it (one group per record)."""
+    """Mark every record a rule used, so later rules never reuse it (one group per record).
+    No DISTINCT: claims are only ever anti-joined, where a repeated id changes nothing."""
     return Step(f"claim {rule_table}",
-                f"INSERT INTO recon__claimed SELECT DISTINCT {column} FROM {rule_table}")
+                f"INSERT INTO recon__claimed SELECT {column} FROM {rule_table}")
 
 
 def per_side(select: str, source: str, sides: list[dict[str, str]], where: str = "TRUE") -> str:
