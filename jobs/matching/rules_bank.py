@@ -113,10 +113,8 @@ def payout_steps(conf: float) -> list[Step]:
             "recon__payout", [{"id": "p_id", "other": "b_id"}, {"id": "b_id", "other": "p_id"},
                               {"id": "e_id", "other": "b_id"}],
             f"{{id}} IS NOT NULL AND NOT ({_PAYOUT_AGREES})")),
-        Step("claim payouts", """
-            INSERT INTO recon__claimed
-            SELECT DISTINCT unnest([p_id, b_id, e_id]) FROM recon__payout"""),
-        Step("drop nulls from claims", "DELETE FROM recon__claimed WHERE record_id IS NULL"),
+        # e_id is NULL where no ERP bank line was booked for the payout
+        claim("recon__payout", "unnest(list_filter([p_id, b_id, e_id], x -> x IS NOT NULL))"),
     ]
 
 
