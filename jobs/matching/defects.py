@@ -25,13 +25,12 @@ def defect_steps() -> list[Step]:
               FROM recon__erp WHERE event_date IS NULL OR event_date < DATE '1990-01-01'
                                  OR event_date > CAST($as_of AS DATE) + INTERVAL 366 DAY
             UNION ALL
-            -- documents summed once, then their lines (a window over every line cost 4x)
+            -- documents summed once over all their lines, then their lines that matching
+            -- reads (a window over every line cost 4x)
             SELECT e.record_id, 'erp', 'journal document does not balance: lines sum to '
                    || CAST(d.doc_sum AS VARCHAR)
               FROM recon__erp e
-              JOIN (SELECT entity, fiscal_year, document_number, sum(amount_local) AS doc_sum
-                    FROM recon__erp GROUP BY entity, fiscal_year, document_number
-                    HAVING count(*) = count(amount_local) AND sum(amount_local) <> 0) d
+              JOIN recon__unbalanced d
                 ON d.entity IS NOT DISTINCT FROM e.entity
                AND d.fiscal_year IS NOT DISTINCT FROM e.fiscal_year
                AND d.document_number IS NOT DISTINCT FROM e.document_number
