@@ -69,7 +69,8 @@ def test_sap_technical_names_semicolons_decimal_comma_and_debit_credit_sign():
     assert batch.control["mapping"] == "sap" and batch.control["decimal"] == ","
     assert [ln["amount"] for ln in lines[:4]] == [Decimal("1234.56"), Decimal("-1234.56"),
                                                   Decimal("-99.90"), Decimal("99.90")]
-    assert lines[0]["line_item"] == 1 and lines[0]["source_ref"] == "1000/2024/0100000001/1"
+    # the line item is read as a number, the reference keeps it as written (SPEC §10)
+    assert lines[0]["line_item"] == 1 and lines[0]["source_ref"] == "1000/2024/0100000001/001"
     assert lines[0]["posting_date"] == dt.date(2024, 3, 4)
     assert lines[0]["entry_timestamp"] == dt.datetime(2024, 3, 4, 9, 15, tzinfo=dt.UTC)
     assert lines[2]["vendor"] == "0000200002" and lines[2]["trading_partner"] == "2000"
@@ -88,7 +89,7 @@ def test_acdoca_preset_keeps_the_leading_ledger_and_reads_utc_timestamps():
     lines = batch.tables["ledger_line"].to_pylist()
     assert len(lines) == 2 and batch.control["other_ledger_rows_skipped"] == 2
     assert [ln["amount"] for ln in lines] == [Decimal("2949.00"), Decimal("-2949.00")]
-    assert lines[1]["source_ref"] == "3000/2024/0200001076/2"
+    assert lines[1]["source_ref"] == "3000/2024/0200001076/000002"  # DOCLN as written
     assert lines[1]["account_type"] == "D" and lines[1]["reference"] == "90004711"
     assert lines[0]["entry_timestamp"] == dt.datetime(2024, 6, 1, 9, 22, 26, tzinfo=dt.UTC)
 

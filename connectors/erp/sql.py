@@ -195,7 +195,9 @@ def select_sql(r: Resolved, decimal: str, tz: str, ledger: bool) -> str:
     problems = _problems(r)
     led = _v(r, "ledger")
     keep = f"({led} IS NULL OR upper({led}) = $ledger)" if led and ledger else "true"
-    ref = " || '/' || ".join(IDENTITY)
+    # the identifier as the export writes it (SAP's line item 001 stays 001): the ref a person
+    # types into the ERP and the one a reconciliation report elsewhere names (SPEC §10)
+    ref = " || '/' || ".join(_v(r, c) or c for c in IDENTITY)
     select = ", ".join(f"{e} AS {c}" for c, e in exprs.items())
     return (f"SELECT {select}, {ref} AS source_ref, "  # noqa: S608 (generated names only)
             f"coalesce(purchase_order, reference) AS correlation_id, raw, "
