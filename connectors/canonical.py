@@ -171,8 +171,9 @@ class LedgerLine(Lineage, table=True):
     posting_date: dt.date | None = Field(default=None, description="None when unreadable: a defect")
     document_date: dt.date | None = None
     entry_timestamp: dt.datetime | None = _tstz()
-    gl_account: str
-    account_type: str = Field(description="S ledger, D customer, K vendor")
+    gl_account: str | None = Field(default=None, description="None when missing: a defect")
+    account_type: str | None = Field(default=None, description="S ledger, D customer, K vendor; "
+                                     "None when missing: a defect")
     customer: str | None = None
     vendor: str | None = None
     amount: Decimal | None = _amount(nullable=True, description="signed, document currency; credits negative; None when unreadable")

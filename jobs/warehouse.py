@@ -58,6 +58,9 @@ MIGRATIONS: list[Migration] = [
     (3, "job_run.retries", _add_missing_columns),
     (4, "ledger_line.currency may be missing (a source-system defect, not a crash)",
      lambda con: con.execute("ALTER TABLE ledger_line ALTER COLUMN currency DROP NOT NULL")),
+    (5, "ledger_line.gl_account and account_type may be missing (a defect, not a crash)",
+     lambda con: [con.execute(f"ALTER TABLE ledger_line ALTER COLUMN {c} DROP NOT NULL")
+                  for c in ("gl_account", "account_type")]),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -130,3 +130,26 @@ def test_no_record_with_a_critical_failure_is_matched(reconciled):
     assert failed, "the simulation plants defects"
     assert not failed & matched
     assert all(details[r].startswith("source_system_defect") for r in failed if r in details)
+
+
+def test_a_ledger_line_without_its_gl_account_is_a_defect_not_a_crash(tmp_path):
+    """An export line with an empty GL account is kept, validated and reported as a
+    source_system_defect naming the expectation; the rest of the run goes on."""
+    sources = tmp_path / "sim"
+    recon("simulate", "--out", str(sources), "--seed", "1", "--records", "300", "--as-of", AS_OF)
+    path = sources / "erp" / "line_items_DE01.csv"
+    rows = list(csv.DictReader(path.open(newline="", encoding="utf-8")))
+    rows[4]["gl_account"] = ""
+    broken = "/".join(rows[4][c] for c in ("company_code", "fiscal_year", "document_number",
+                                            "line_item"))
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    recon("run", "--sources", str(sources), "--as-of", AS_OF, home=tmp_path / "home")
+    report = recon("export", "exceptions", "--cause", "source_system_defect",
+                   home=tmp_path / "home").stdout
+    defects = {r["source_ref"]: r["detail"] for r in csv.DictReader(report.splitlines())}
+    assert "ledger_line: gl_account_present" in defects[broken]
+    matches = recon("export", "matches", home=tmp_path / "home").stdout
+    assert len(matches.splitlines()) > 100  # everything else still reconciled

@@ -63,7 +63,9 @@ LEDGER = (pair("D1", "100", "2026-01-10") + pair("D2", "250.50", "2026-01-12")
           + pair("DX5", "10", "2027-06-01")
           + pair("DX6", "10.5", "2026-01-10", currency="JPY")
           + [erp("DX7", "5", "2026-01-10", account_type="Z"),
-             erp("DX7", "-5", "2026-01-10", line=2, document_date=dt.date(2024, 1, 1))])
+             erp("DX7", "-5", "2026-01-10", line=2, document_date=dt.date(2024, 1, 1))]
+          + [erp("DX8", "7", "2026-01-10", gl=None),
+             erp("DX8", "-7", "2026-01-10", line=2, account_type=None)])
 
 BILLING = [
     billing("ch_1", "charge", "100", "2026-01-10", fee=D("3.20"), net=D("96.80")),
@@ -115,6 +117,8 @@ EXPECTED = {
     ("ledger_line", "amount_fits_currency_minor_units"): {"DE01/2026/DX6/1"},
     ("ledger_line", "account_type_known"): {"DE01/2026/DX7/1"},
     ("ledger_line", "posting_near_document_date"): {"DE01/2026/DX7/2"},
+    ("ledger_line", "gl_account_present"): {"DE01/2026/DX8/1"},
+    ("ledger_line", "account_type_present"): {"DE01/2026/DX8/2"},
     ("billing_event", "net_is_amount_minus_fee"): {"ch_x1"},
     ("billing_event", "created_plausible"): {"ch_x2"},
     ("billing_event", "kind_known"): {"dp_x3"},

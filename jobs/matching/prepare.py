@@ -46,7 +46,7 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             -- a ledger line off the bank accounts, with no trading partner and no reference
             -- (revenue, expense and clearing offsets: half the lines) is in no workflow and no
             -- rule can reach it; only its document's balance needs it (``erp documents``)
-            WHERE on_bank_gl OR account_type IS DISTINCT FROM 'S'
+            WHERE on_bank_gl OR account_type IS DISTINCT FROM 'S' OR gl_account IS NULL
                OR trading_partner IS NOT NULL OR ref IS NOT NULL OR ref2 IS NOT NULL"""),
         Step("erp documents", f"""
             CREATE OR REPLACE TEMP TABLE recon__unbalanced AS

@@ -27,7 +27,10 @@ RECORDS = """
                 WHEN account_type = 'D' AND (customer IN (SELECT erp_id FROM counterparty
                                                           WHERE kind = 'customer')
                      OR ref IN (SELECT invoice_ref FROM recon__billing)) THEN 'billing_to_ledger'
-                WHEN account_type = 'K' AND po IS NOT NULL THEN 'procure_to_pay' END
+                WHEN account_type = 'K' AND po IS NOT NULL THEN 'procure_to_pay'
+                -- a line missing its account (a defect) cannot be placed: it is reported where
+                -- unexplained ledger lines are looked for, so it reaches the queue at all
+                WHEN gl_account IS NULL OR account_type IS NULL THEN 'bank_to_ledger' END
     FROM recon__erp
     UNION ALL
     SELECT NULL, record_id, source_system, source_ref, entity, currency, amount, event_date,
