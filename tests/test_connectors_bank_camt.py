@@ -102,6 +102,22 @@ def test_row_fields_follow_the_canonical_contract(tmp_path):
         assert key not in row
 
 
+def test_referred_document_numbers_join_the_remittance_text(tmp_path):
+    """A payment run names the invoices it settles only in Strd/RfrdDocInf: their numbers must
+    reach the text the reference rules search."""
+    invoices = "".join(
+        f"<Strd><RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>{nb}</Nb>"
+        f"</RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy=\"EUR\">5.00</RmtdAmt></RfrdDocAmt></Strd>"
+        for nb in ("9020294929", "9019828963"))
+    with_text = f"<TxDtls><RmtInf><Ustrd>Payment run 42</Ustrd>{invoices}</RmtInf></TxDtls>"
+    only = f"<TxDtls><RmtInf>{invoices}</RmtInf></TxDtls>"
+    batch = read(tmp_path, document(statement(
+        entry("10.00", details=with_text) + entry("10.00", ref="REF2", details=only),
+        proved("0", "20.00"))))
+    assert [r["remittance_text"] for r in rows_of(batch)] == [
+        "Payment run 42 9020294929 9019828963", "9020294929 9019828963"]
+
+
 def test_batch_entry_is_expanded_into_its_details(tmp_path):
     details = "".join(
         f"<TxDtls><Refs><EndToEndId>E{n}</EndToEndId></Refs><Amt Ccy=\"EUR\">{a}</Amt>"

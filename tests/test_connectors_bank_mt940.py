@@ -159,6 +159,9 @@ def test_german_structured_details_with_continuation_lines(tmp_path):
     assert row["counterparty_account"] == "DE14508800500194785000"
     assert row["counterparty_name"] == "KARL KAUFMANN"
     assert row["raw"]["parsed_86"]["remittance"] == "Rechnung RE-2024-00815 Danke"
+    # the purpose lines without their ?2x codes: a reference cut at ?21/?22 reads whole
+    assert row["remittance_text"] == "EREF+E2E-2024-0000001SVWZ+Rechnung RE-2024-00815 Danke"
+    assert row["raw"]["info_86"].startswith("166?00GUTSCHRIFT?100399?20EREF+")
 
 
 def test_asn_dialect_with_counter_iban_in_the_statement_line(tmp_path):

@@ -34,6 +34,17 @@ def test_german_layout():
     assert info["counterparty_name"] == "KARL KAUFMANN" and info["return_code"] == "901"
 
 
+def test_a_keyword_opening_a_purpose_line_counts_even_after_a_capital():
+    """?20EREF+NOTPROVIDED?21SVWZ+... joins to NOTPROVIDEDSVWZ+: the remittance still starts at
+    SVWZ+, it is not swallowed into the end-to-end id."""
+    info = parse("166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+Invoices 9001041674, 9"
+                 "?22004444850?32WAGNER GMBH")
+    assert info["end_to_end_id"] == "NOTPROVIDED"
+    assert info["remittance"] == "Invoices 9001041674, 9004444850"
+    # inside a line, a capital running into a keyword is still part of a word
+    assert parse("166?20SVWZ+ABCEREF+X")["remittance"] == "ABCEREF+X"
+
+
 def test_german_layout_with_mandate_and_creditor_id_and_no_keywords():
     info = parse("105?20EREF+A1 MREF+M-9 CRED+DE98ZZZ09999999999 SVWZ+Beitrag")
     assert (info["end_to_end_id"], info["mandate_id"], info["creditor_id"]) == (

@@ -87,7 +87,8 @@ def entry_rows(fields: Fields, details: list[Fields], seq: int, position: int, c
         money = (_NO_MONEY if _MONEY_KEYS.isdisjoint(d) and _MONEY_KEYS.isdisjoint(fields)
                  else _money(d, fields))
         lines = d.get("remittance")
-        remittance = " ".join(filter(None, lines)) if lines else None
+        remittance = (" ".join(filter(None, lines))
+                      if lines and "referred_documents" not in d else None)
         out.append({
             "record_id": None, "source_system": BANK, "source_ref": None,
             "source_position": position,
@@ -185,13 +186,17 @@ def _money(detail: Fields, entry: Fields) -> tuple[Any, ...]:
 
 
 def _remittance_text(detail: Fields, entry: Fields, batch: list[Fields] | None) -> str | None:
-    """Unstructured remittance joined with spaces; else the most specific free text there is."""
+    """Unstructured remittance joined with spaces; else the most specific free text there is.
+    The numbers of referred documents (``Strd/RfrdDocInf/Nb``: the invoices a payment settles,
+    often the only place a batch names them) follow the text."""
     if batch is not None:
         texts = [_remittance_text(d, {}, None) for d in batch]
         return " ".join(t for t in texts if t) or entry.get("additional_info")
+    documents = " ".join(detail.get("referred_documents") or ())
     for lines in (detail.get("remittance"), detail.get("additional_remittance")):
         if lines:
             joined = " ".join(line for line in lines if line)
             if joined:
-                return joined
-    return detail.get("additional_info") or entry.get("additional_info")
+                return f"{joined} {documents}" if documents else joined
+    fallback = detail.get("additional_info") or entry.get("additional_info")
+    return " ".join(t for t in (documents, fallback) if t) or None

@@ -108,7 +108,9 @@ class StatementRows:
         row["bank_tx_code"] = kind or info.get("gvc")
         row["counterparty_name"] = info.get("counterparty_name") or counter[1]
         row["counterparty_account"] = info.get("counterparty_account") or counter[0]
-        row["remittance_text"] = text
+        # the German layout's purpose lines joined without their ?2x codes, so that a reference
+        # cut over two lines ('9?22004444850') reads whole; the field as written stays in raw
+        row["remittance_text"] = info.get("purpose") or text
         row["structured_reference"] = info.get("structured_reference")
         return row
 

@@ -14,13 +14,14 @@ with a space where the bank padded or ended the line itself.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Any
 
 FULL_LINE = 65
 _GVC = re.compile(r"^(\d{3})([?>])(\d{2})")
 _SEPA_KEYS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC",
               "COAM", "OAMT", "PURP", "SQTP", "ORCR", "ORMR", "DDAT", "MDAT")
-_SEPA = re.compile(r"(?<![A-Z])(" + "|".join(_SEPA_KEYS) + r") ?\+")
+_SEPA = re.compile(r"(" + "|".join(_SEPA_KEYS) + r") ?\+")
 _SLASH_KEYS = ("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "CSID", "MARF", "CNTP", "ORDP",
                "BENM", "ADDR", "ISDT", "PREF", "RTRN", "SVCL", "ULTC", "ULTD", "ULTB", "PURP",
                "RTYP", "KREF")
@@ -57,8 +58,10 @@ def _gvc(text: str) -> dict[str, Any]:
     for match in re.finditer(re.escape(separator) + r"(\d{2})([^" + re.escape(separator) + "]*)",
                              text[3:]):
         parts.setdefault(match.group(1), []).append(match.group(2))
-    purpose = "".join("".join(parts.get(str(n), [])) for n in [*range(20, 30), *range(60, 64)])
-    keyed = _sepa(purpose)
+    pieces = [p for n in [*range(20, 30), *range(60, 64)] for p in parts.get(str(n), [])]
+    purpose = "".join(pieces)
+    starts = {0, *accumulate(len(p) for p in pieces)}
+    keyed = _sepa(purpose, starts)
     name = "".join(parts.get("32", []) + parts.get("33", [])).strip() or None
     return {
         "layout": "gvc", "gvc": code, "posting_text": _one(parts, "00"),
@@ -77,9 +80,14 @@ def _one(parts: dict[str, list[str]], key: str) -> str | None:
     return value or None
 
 
-def _sepa(purpose: str) -> dict[str, str]:
-    """SEPA keywords inside a purpose text (``EREF+x SVWZ+y``), each up to the next keyword."""
-    found = list(_SEPA.finditer(purpose))
+def _sepa(purpose: str, starts: set[int] = frozenset()) -> dict[str, str]:
+    """SEPA keywords inside a purpose text (``EREF+x SVWZ+y``), each up to the next keyword.
+
+    A keyword counts where no capital letter runs into it, or where a purpose line (``starts``, the
+    offsets of ``?20``.. in the joined text) begins: ``?20EREF+NOTPROVIDED?21SVWZ+Invoice``
+    joins to ``...NOTPROVIDEDSVWZ+...``, and SVWZ still starts the remittance there."""
+    found = [m for m in _SEPA.finditer(purpose)
+             if m.start() in starts or not (m.start() and "A" <= purpose[m.start() - 1] <= "Z")]
     keyed: dict[str, str] = {}
     for match, following in zip(found, found[1:] + [None], strict=False):
         end = following.start() if following else len(purpose)
