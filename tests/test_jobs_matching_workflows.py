@@ -60,6 +60,55 @@ def test_charge_to_customer_line_and_mapping_error(con, settings):
     assert got["DE01/2026/D2/1"][:2] == ("exception", "mapping_error")
 
 
+def test_charge_by_its_own_id_and_by_customer_and_amount(con, settings):
+    """A charge without a Stripe invoice: the cash application names the charge id, or names
+    nothing and only the mapped customer, the amount and the date say which line it is."""
+    load(con, "billing_event", [
+        billing("ch_3AbC", "charge", "80.00", "2026-01-20", customer_id="cus_1"),
+        billing("ch_3DeF", "charge", "45.10", "2026-01-20", customer_id="cus_1"),
+        billing("ch_3GhI", "charge", "12.00", "2026-01-20", customer_id="cus_1"),
+        billing("ch_3JkL", "charge", "12.00", "2026-01-21", customer_id="cus_1"),
+    ])
+    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
+    load(con, "ledger_line",
+         balanced(erp("D1", "-80.00", "2026-01-21", assignment="ch_3AbC", **customer))
+         + balanced(erp("D2", "-45.10", "2026-01-22", **customer))
+         + balanced(erp("D3", "-12.00", "2026-01-21", **customer)))
+    got = outcome(con, settings)
+    assert got["ch_3AbC"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/D1/1"][2] == got["ch_3AbC"][2]
+    assert got["ch_3DeF"][:2] == ("match", "customer_amount")
+    assert got["DE01/2026/D2/1"][2] == got["ch_3DeF"][2]
+    # two charges of 12.00 for one line of 12.00: not a guess
+    assert got["ch_3GhI"][0] == got["ch_3JkL"][0] == got["DE01/2026/D3/1"][0] == "exception"
+
+
+def test_refund_takes_its_own_line_not_the_invoice_it_refunds(con, settings):
+    """The invoice number is on the invoice line, the payment and the refund: a full refund has
+    the invoice's amount too, so the date decides; a refund not yet booked stays open."""
+    load(con, "billing_event", [
+        billing("in_1", "invoice", "0", "2026-01-02", invoice_number="A1-0001"),
+        billing("ch_1", "charge", "50.00", "2026-01-03", invoice_id="in_1", customer_id="cus_1"),
+        billing("re_1", "refund", "-50.00", "2026-01-20", charge_id="ch_1"),
+        billing("in_2", "invoice", "0", "2026-01-02", invoice_number="A1-0002"),
+        billing("ch_2", "charge", "30.00", "2026-01-03", invoice_id="in_2", customer_id="cus_1"),
+        billing("re_2", "refund", "-30.00", "2026-01-28", charge_id="ch_2"),
+    ])
+    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
+    load(con, "ledger_line",
+         balanced(erp("I1", "50.00", "2026-01-02", ref="A1-0001", **customer))
+         + balanced(erp("P1", "-50.00", "2026-01-04", ref="A1-0001", **customer))
+         + balanced(erp("R1", "50.00", "2026-01-21", ref="A1-0001", **customer))
+         + balanced(erp("I2", "30.00", "2026-01-02", ref="A1-0002", **customer))
+         + balanced(erp("P2", "-30.00", "2026-01-04", ref="A1-0002", **customer)))
+    got = outcome(con, settings)
+    assert got["re_1"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/R1/1"][2] == got["re_1"][2]
+    assert got["ch_1"][2] == got["DE01/2026/P1/1"][2]
+    assert got["re_2"][0] == "exception"  # never the invoice line I2 of 30.00
+    assert got["DE01/2026/I2/1"][0] == "exception"
+
+
 def test_payout_bank_credit_and_erp_line(con, settings):
     load(con, "billing_event", [billing("po_1ABC", "payout", "970.00", "2026-01-20")])
     load(con, "bank_transaction", [bank("B1", "970.00", "2026-01-22",

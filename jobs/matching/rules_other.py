@@ -9,31 +9,84 @@ from jobs.matching.steps import (
     Step,
     claim,
     match_id,
+    open_rows,
     pair_match_id,
     per_side,
     unclaimed,
 )
 
+_CHARGE_PAIR = """c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
+                  -e.amount AS r_cmp, c.currency, NULL::DECIMAL(18,4) AS l_charges,
+                  FALSE AS l_foreign, c.erp_customer, e.customer"""
+# an ERP customer line on the other side of a charge or refund: opposite signs (a filter, not a
+# join key), the same currency
+_CUSTOMER_LINE = """e.account_type = 'D' AND e.currency = c.currency AND e.amount IS NOT NULL
+                    AND (e.amount < 0) <> (c.amount < 0)"""
+
 
 def charge_invoice_steps(conf: float) -> list[Step]:
-    """Stripe charge or refund ↔ the ERP customer line carrying its invoice number. The customer
-    must agree with master data (customers.csv), else both sides are a mapping error."""
-    body = f"""SELECT DISTINCT c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
-                      -e.amount AS r_cmp, c.currency, NULL::DECIMAL(18,4) AS l_charges,
-                      FALSE AS l_foreign, c.erp_customer, e.customer
-               FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
-               JOIN recon__erp e ON e.record_id = k.record_id AND e.account_type = 'D'
-                    AND e.currency = c.currency AND e.amount IS NOT NULL
-                    AND (e.amount < 0) <> (c.amount < 0)  -- opposite signs (a filter, not a join key)
-               WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
-                 AND {unclaimed('c')} AND {unclaimed('e')}"""
+    """Stripe charge or refund ↔ the ERP customer line carrying its own id (a cash application
+    that names the charge), else its invoice number. The customer must agree with master data
+    (customers.csv), else both sides are a mapping error.
+
+    An invoice number names every line of the invoice's life: the invoice itself, its payment,
+    a refund. Among those the charge or refund takes the line with its exact amount, then the
+    one closest in date, and only when that best candidate is unique; a refund looks no further
+    back than the date window, where the invoice it refunds would be."""
+    by_id = f"""SELECT DISTINCT {_CHARGE_PAIR}
+                FROM recon__billing c JOIN recon__erp_key k ON k.key = c.ref
+                JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
+                WHERE c.kind IN ('charge', 'refund') AND c.ref IS NOT NULL
+                  AND {unclaimed('c')} AND {unclaimed('e')}"""
+    by_invoice = f"""SELECT DISTINCT {_CHARGE_PAIR},
+                            abs(date_diff('day', c.event_date, e.event_date)) AS days
+                     FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
+                     JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
+                     WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
+                       -- a refund is booked after it happens: not the invoice it refunds
+                       AND (c.kind = 'charge'
+                            OR date_diff('day', e.event_date, c.event_date) <= $window)
+                       AND {unclaimed('c')} AND {unclaimed('e')}"""
+    best = f"""SELECT * FROM (
+                   SELECT *, rank() OVER (PARTITION BY l_id ORDER BY l_amt = r_cmp DESC, days)
+                                 AS place,
+                          count(*) OVER (PARTITION BY l_id, l_amt = r_cmp, days) AS alike
+                   FROM ({by_invoice}))
+               WHERE place = 1 AND alike = 1"""
+    agree = "erp_customer IS NOT NULL AND erp_customer = customer"
     return [
-        Step("recon__p_charge", f"""
-            CREATE OR REPLACE TEMP TABLE recon__p_charge AS SELECT * FROM ({body})
+        Step("recon__p_charge_id", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_charge_id AS SELECT * FROM ({by_id})
             QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
+        *pair_outcome("recon__p_charge_id", "billing_to_ledger", "exact_reference", conf,
+                      agree=agree),
+        claim("recon__p_charge_id", "unnest([l_id, r_id])"),
+        Step("recon__p_charge", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_charge AS SELECT * FROM ({best})
+            QUALIFY count(*) OVER (PARTITION BY r_id) = 1"""),
         *pair_outcome("recon__p_charge", "billing_to_ledger", "exact_reference", conf,
-                      agree="erp_customer IS NOT NULL AND erp_customer = customer"),
+                      agree=agree),
         claim("recon__p_charge", "unnest([l_id, r_id])"),
+    ]
+
+
+def customer_amount_steps(conf: float) -> list[Step]:
+    """A charge or refund that names nothing the ERP holds ↔ the line of its mapped ERP customer
+    with the same amount within the date window: identified by master data instead of a name,
+    and only when each side has exactly one such candidate."""
+    return [
+        Step("recon__p_customer", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_customer AS
+            SELECT {_CHARGE_PAIR}
+            FROM {open_rows('recon__billing', 'c')} JOIN {open_rows('recon__erp', 'e')}
+                 ON e.customer = c.erp_customer AND e.amount = -c.amount AND {_CUSTOMER_LINE}
+                 AND abs(date_diff('day', c.event_date, e.event_date)) <= $window
+            WHERE c.kind IN ('charge', 'refund')
+            QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
+        Step("customer_amount: matches", "INSERT INTO recon__m " + per_side(
+            f"'billing_to_ledger', 'customer_amount', {conf}, {{id}}, {{side}}, "
+            + pair_match_id("l_id", "r_id"), "recon__p_customer", LEFT_RIGHT)),
+        claim("recon__p_customer", "unnest([l_id, r_id])"),
     ]
 
 

@@ -54,7 +54,8 @@ def rule_steps(rule: str, settings: Settings) -> list[Step]:
             conf, settings.matching.max_batch_size),
         "three_way_po": lambda: rules_other.three_way_steps(conf),
         "intercompany_pair": lambda: rules_other.intercompany_steps(conf),
-        "fuzzy_name": lambda: rules_bank.fuzzy_name_steps(conf),
+        "fuzzy_name": lambda: (rules_bank.fuzzy_name_steps(conf)
+                               + rules_other.customer_amount_steps(conf)),
     }[rule]()
 
 
