@@ -119,6 +119,21 @@ def test_payout_bank_credit_and_erp_line(con, settings):
     assert got["B1"][2] == got["DE01/2026/D1/1"][2] == got["po_1ABC"][2]
 
 
+def test_payout_named_only_by_stripe_matches_by_amount_when_unique(con, settings):
+    load(con, "billing_event", [billing("po_1XYZ", "payout", "5360.13", "2026-01-13"),
+                                billing("po_1TWO", "payout", "100.00", "2026-01-13"),
+                                billing("po_1TRE", "payout", "100.00", "2026-01-14")])
+    load(con, "bank_transaction", [
+        bank("B1", "5360.13", "2026-01-14", text="STRIPE PAYOUT", name="Stripe Technology"),
+        bank("B2", "100.00", "2026-01-15", text="STRIPE PAYOUT", name="Stripe Technology"),
+        bank("B3", "5360.13", "2026-01-14", text="Rent January", name="Acme Estates")])
+    got = outcome(con, settings)
+    assert got["po_1XYZ"][:2] == ("match", "payout_net_of_fees")
+    assert got["B1"][2] == got["po_1XYZ"][2]
+    assert got["B3"][0] == "exception"  # same amount, but not from Stripe
+    assert got["B2"][0] == got["po_1TWO"][0] == got["po_1TRE"][0] == "exception"  # a tie
+
+
 def test_three_way_match_and_po_change_not_synced(con, settings):
     load(con, "purchase_order", [purchase_order("PO1", 1, "500.00", "2026-01-02"),
                                  purchase_order("PO2", 1, "800.00", "2026-01-02"),

@@ -115,6 +115,23 @@ def payout_steps(conf: float) -> list[Step]:
             f"{{id}} IS NOT NULL AND NOT ({_PAYOUT_AGREES})")),
         # e_id is NULL where no ERP bank line was booked for the payout
         claim("recon__payout", "unnest(list_filter([p_id, b_id, e_id], x -> x IS NOT NULL))"),
+        # A bank credit that says only "STRIPE" (many banks drop the payout id): the payout of
+        # that exact amount that arrived within the window, when each has no other candidate.
+        Step("payout by amount", f"""
+            CREATE OR REPLACE TEMP TABLE recon__payout_amount AS
+            SELECT p.record_id AS p_id, b.record_id AS b_id
+            FROM {open_rows('recon__billing', 'p')} JOIN {open_rows('recon__bank', 'b')}
+                 ON b.amount = p.amount AND b.currency = p.currency
+                 AND date_diff('day', p.event_date, b.event_date) BETWEEN 0 AND $window
+            WHERE p.kind = 'payout' AND b.amount > 0
+              AND (upper(b.name) LIKE '%STRIPE%' OR b.text LIKE '%STRIPE%')
+            QUALIFY count(*) OVER (PARTITION BY p.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        Step("payout by amount: matches", "INSERT INTO recon__m " + per_side(
+            f"'billing_to_ledger', 'payout_net_of_fees', {conf - 0.09}, {{id}}, {{side}}, "
+            + pair_match_id("p_id", "b_id"), "recon__payout_amount",
+            [{"id": "p_id", "side": "'left'"}, {"id": "b_id", "side": "'right'"}])),
+        claim("recon__payout_amount", "unnest([p_id, b_id])"),
     ]
 
 
