@@ -105,6 +105,23 @@ def test_amount_variance_sub_causes(con, settings):
     assert got["B4"][:2] == ("match", "amount_tolerance")
 
 
+def test_payment_in_another_currency_compared_after_fx(con, settings):
+    """The ERP books a USD invoice's payment on the EUR bank account in USD: compared at the
+    posting date's rate, inside the band a match, beyond it an fx_difference."""
+    con.execute("INSERT INTO fx_rate VALUES ('2026-01-15', 'USD', 'EUR', 0.90)")
+    load(con, "bank_transaction", [
+        bank("B1", "893.00", "2026-01-20", e2e="INV-7"),   # 1000 USD = 900 EUR, -0.8 %
+        bank("B2", "850.00", "2026-01-20", e2e="INV-8"),   # -5.6 %: beyond the 2 % band
+    ])
+    load(con, "ledger_line",
+         balanced(erp("D7", "1000.00", "2026-01-19", ref="INV-7", currency="USD"))
+         + balanced(erp("D8", "1000.00", "2026-01-19", ref="INV-8", currency="USD")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "fx_tolerance")
+    assert got["DE01/2026/D7/1"][2] == got["B1"][2]
+    assert got["B2"] == ("exception", "amount_variance", "fx_difference", "DE01/2026/D8/1")
+
+
 def test_timing_vs_missing_by_settlement_window(con, settings):
     load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29"),
                                    bank("B2", "20.00", "2026-01-10")])

@@ -32,12 +32,15 @@ SUB_CAUSE = f"""CASE
 
 def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
                  mismatch_cause: str = "amount_variance", mismatch_sub: str | None = SUB_CAUSE,
-                 agree: str | None = None, agree_cause: str = "mapping_error") -> list[Step]:
-    """Matches and disputes from a pair table; ``agree`` is an extra SQL condition to match."""
-    within = f"abs(l_amt - r_cmp) <= {TOLERANCE}"
+                 agree: str | None = None, agree_cause: str = "mapping_error",
+                 tolerance: str = TOLERANCE, tol_rule: str | None = None) -> list[Step]:
+    """Matches and disputes from a pair table; ``agree`` is an extra SQL condition to match.
+    A pair within ``tolerance`` but not equal is recorded as ``tol_rule``."""
+    within = f"abs(l_amt - r_cmp) <= {tolerance}"
     ok = f"({within}) AND ({agree or 'TRUE'})"
     sub = mismatch_sub or "NULL"
-    tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
+    if tol_rule is None:
+        tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
     return [
         Step(f"{rule}: matches", "INSERT INTO recon__m " + per_side(f"""
             '{workflow}',

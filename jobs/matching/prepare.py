@@ -19,6 +19,11 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
                                             "purchase_order", "receipt", "supplier_invoice"))
     return [
         Step("claimed", "CREATE OR REPLACE TEMP TABLE recon__claimed (record_id VARCHAR)"),
+        Step("fx both ways", """
+            CREATE OR REPLACE TEMP TABLE recon__fx AS
+            SELECT date, from_currency, to_currency, rate FROM fx_rate
+            UNION ALL SELECT date, to_currency, from_currency, 1 / rate FROM fx_rate
+            UNION ALL SELECT DISTINCT date, from_currency, from_currency, 1 FROM fx_rate"""),
         Step("accounts", f"""
             CREATE OR REPLACE TEMP TABLE recon__account AS
             SELECT {norm('account')} AS account_key, company_code, gl_account, currency

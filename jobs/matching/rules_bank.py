@@ -141,9 +141,27 @@ def exact_reference_steps(conf: float) -> list[Step]:
                JOIN recon__erp_key k ON k.key = b.ref
                JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
                WHERE b.ref IS NOT NULL"""
+    # A payment in another currency than the account's, booked by the ERP in the invoice's
+    # currency on that account: compared after FX at the ERP posting date (fx_rates), within
+    # the rate band a match (fx_tolerance), beyond it an amount_variance (fx_difference).
+    in_fx = f"""SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt,
+                       round(e.amount * f.rate, 4) AS r_cmp, b.currency,
+                       b.charges_amount AS l_charges, TRUE AS l_foreign
+                FROM {open_rows('recon__bank', 'b')}
+                JOIN recon__erp_key k ON k.key = b.ref
+                JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id
+                     AND e.on_bank_gl AND e.entity = b.entity AND e.gl_account = b.gl_account
+                     AND e.currency <> b.currency AND e.amount IS NOT NULL
+                ASOF JOIN recon__fx f ON f.from_currency = e.currency
+                     AND f.to_currency = b.currency AND e.event_date >= f.date
+                WHERE b.ref IS NOT NULL"""
     return [_unique_pairs("recon__p_exact", body),
             *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
-            claim("recon__p_exact", "unnest([l_id, r_id])")]
+            claim("recon__p_exact", "unnest([l_id, r_id])"),
+            _unique_pairs("recon__p_exact_fx", in_fx),
+            *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
+                          tolerance="$fx_band * abs(r_cmp)", tol_rule="fx_tolerance"),
+            claim("recon__p_exact_fx", "unnest([l_id, r_id])")]
 
 
 def _text_candidates() -> str:

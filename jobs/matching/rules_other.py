@@ -94,11 +94,6 @@ def intercompany_steps(conf: float) -> list[Step]:
     """Receivable of entity A ↔ payable of entity B with the same reference, after FX at A's
     posting date (fx_rates, either direction); beyond the rate band it is an imbalance."""
     return [
-        Step("fx both ways", """
-            CREATE OR REPLACE TEMP TABLE recon__fx AS
-            SELECT date, from_currency, to_currency, rate FROM fx_rate
-            UNION ALL SELECT date, to_currency, from_currency, 1 / rate FROM fx_rate
-            UNION ALL SELECT DISTINCT date, from_currency, from_currency, 1 FROM fx_rate"""),
         Step("recon__p_ic", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_ic AS
             SELECT a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
