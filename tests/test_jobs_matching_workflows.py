@@ -169,3 +169,38 @@ def test_intercompany_pair_after_fx_and_imbalance(con, settings):
     assert got["US01/2026/IC2/1"][2] == got["DE01/2026/IC1/1"][2]
     assert got["DE01/2026/IC3/1"][:2] == ("exception", "intercompany_imbalance")
     assert got["US01/2026/IC4/1"][:2] == ("exception", "intercompany_imbalance")
+
+
+def test_erp_line_naming_an_unknown_po_is_a_mapping_error_with_its_chain(con, settings):
+    """EBELN mistyped in the ERP (4501 for 4510): the line names a PO procurement does not know;
+    the open invoice of its vendor and amount, whose PO no ERP line names, is the counterpart."""
+    load(con, "purchase_order", [purchase_order("4510000028", 1, "700.00", "2026-01-02")])
+    load(con, "receipt", [receipt("R1", "4510000028", "7", "2026-01-06")])
+    load(con, "supplier_invoice", [supplier_invoice("I1", "SI-1", "4510000028", "700.00",
+                                                    "2026-01-08")])
+    vendor = {"gl": "160000", "account_type": "K", "vendor": "V900"}
+    load(con, "ledger_line",
+         balanced(erp("K1", "-700.00", "2026-01-09", purchase_order="4501000028", **vendor))
+         + balanced(erp("K2", "-55.00", "2026-01-09", purchase_order="4599999999", **vendor)))
+    got = outcome(con, settings)
+    assert got["DE01/2026/K1/1"] == ("exception", "mapping_error", None, "I1")
+    for ref in ("4510000028#v1", "R1", "I1"):
+        assert got[ref][:2] == ("exception", "mapping_error"), ref
+        assert got[ref][3] == "DE01/2026/K1/1"
+    assert got["DE01/2026/K2/1"][:2] == ("exception", "mapping_error")  # no counterpart at all
+
+
+def test_intercompany_pair_without_reference_by_amount_and_window(con, settings):
+    load(con, "ledger_line",
+         balanced(erp("IC5", "2354.08", "2026-01-15", gl="140000", account_type="D",
+                      trading_partner="US01", ref="IC-5"))
+         + balanced(erp("IC6", "-2354.08", "2026-01-19", gl="240000", account_type="K",
+                        cc="US01", trading_partner="DE01"))
+         + balanced(erp("IC7", "99.00", "2026-01-15", gl="140000", account_type="D",
+                        trading_partner="US01", ref="IC-7"))
+         + balanced(erp("IC8", "-99.00", "2026-01-28", gl="240000", account_type="K",
+                        cc="US01", trading_partner="DE01")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC5/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC6/1"][2] == got["DE01/2026/IC5/1"][2]
+    assert got["DE01/2026/IC7/1"][0] == "exception"  # 13 days apart: outside the window

@@ -118,6 +118,27 @@ def intercompany_steps(conf: float) -> list[Step]:
             "a_conv + b_amt", "recon__p_ic", EACH_OTHER,
             "a_conv IS NULL OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))")),
         claim("recon__p_ic", "unnest([l_id, r_id])"),
+        # One side booked without the reference: the entity pair, the amount after FX (within
+        # the absolute tolerance only) and the date window, when each has one candidate.
+        Step("recon__p_ic_amount", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_ic_amount AS
+            SELECT a.record_id AS l_id, b.record_id AS r_id
+            FROM {open_rows('recon__erp', 'a')}
+            JOIN {open_rows('recon__erp', 'b')} ON b.entity = a.trading_partner
+                 AND a.entity = b.trading_partner AND b.amount < 0
+                 AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
+            ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
+                 AND f.to_currency = b.currency AND a.event_date >= f.date
+            WHERE a.trading_partner IS NOT NULL AND a.amount > 0
+              AND (a.ref IS NULL OR b.ref IS NULL)
+              AND abs(CASE WHEN a.currency = b.currency THEN a.amount
+                           ELSE round(a.amount * f.rate, 4) END + b.amount) <= $tol_abs
+            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        Step("intercompany by amount: matches", "INSERT INTO recon__m " + per_side(
+            f"'intercompany', 'intercompany_pair', {conf - 0.1}, {{id}}, {{side}}, "
+            + pair_match_id("l_id", "r_id"), "recon__p_ic_amount", LEFT_RIGHT)),
+        claim("recon__p_ic_amount", "unnest([l_id, r_id])"),
     ]
 
 
@@ -177,4 +198,40 @@ def three_way_steps(conf: float) -> list[Step]:
         Step("claim chains", """
             INSERT INTO recon__claimed
             SELECT unnest(members) FROM recon__chain_outcome WHERE outcome <> 'wait'"""),
+        # An ERP vendor line naming a PO procurement does not know (a mistyped EBELN) is a
+        # mapping error; with the open supplier invoice of its vendor and amount whose own PO
+        # no ERP line names, the invoice's chain is the counterpart that does not map.
+        Step("recon__po_unknown", f"""
+            CREATE OR REPLACE TEMP TABLE recon__po_unknown AS
+            WITH erp AS (SELECT * FROM recon__erp e
+                         WHERE e.account_type = 'K' AND e.po IS NOT NULL AND e.amount IS NOT NULL
+                           AND e.po NOT IN (SELECT po FROM recon__po_all WHERE po IS NOT NULL)
+                           AND e.po NOT IN (SELECT po FROM recon__sinv WHERE po IS NOT NULL)
+                           AND {unclaimed('e')}),
+                 inv AS (SELECT * FROM recon__sinv s
+                         WHERE s.po IS NOT NULL AND {unclaimed('s')}
+                           AND s.po NOT IN (SELECT po FROM recon__erp WHERE account_type = 'K'
+                                                                      AND po IS NOT NULL)),
+                 pairs AS (SELECT erp.record_id AS erp_id, inv.record_id AS inv_id, inv.po,
+                                  inv.amount + erp.amount AS diff
+                           FROM erp JOIN inv ON inv.erp_vendor = erp.vendor
+                                AND inv.currency = erp.currency
+                                AND abs(inv.amount + erp.amount) <= $tol_abs
+                           QUALIFY count(*) OVER (PARTITION BY erp.record_id) = 1
+                               AND count(*) OVER (PARTITION BY inv.record_id) = 1)
+            SELECT erp.record_id AS erp_id, p.inv_id, p.diff,
+                   CASE WHEN p.inv_id IS NULL THEN [erp.record_id]
+                        ELSE list_filter([erp.record_id, p.inv_id]
+                             || coalesce((SELECT list(o.record_id) FROM recon__po_all o
+                                          WHERE o.po = p.po AND o.latest), [])
+                             || coalesce((SELECT list(r.record_id) FROM recon__receipt r
+                                          WHERE r.po = p.po), []), x -> x IS NOT NULL) END
+                       AS members
+            FROM erp LEFT JOIN pairs p ON p.erp_id = erp.record_id"""),
+        Step("unknown PO: disputes", """
+            INSERT INTO recon__d
+            SELECT 'procure_to_pay', 'mapping_error', NULL, m,
+                   CASE WHEN m = erp_id THEN inv_id ELSE erp_id END, diff
+            FROM (SELECT *, unnest(members) AS m FROM recon__po_unknown)"""),
+        claim("recon__po_unknown", "unnest(members)"),
     ]
