@@ -31,21 +31,25 @@ def charge_invoice_steps(conf: float) -> list[Step]:
 
     An invoice number names every line of the invoice's life: the invoice itself, its payment,
     a refund. Among those the charge or refund takes the line with its exact amount, then the
-    one closest in date, and only when that best candidate is unique; a refund looks no further
-    back than the date window, where the invoice it refunds would be."""
+    one closest in date (charges only), and only when that best candidate is unique. A refund
+    takes no line dated before it: an invoice refunded in full has the refund's amount, and
+    one refunded the day it was raised stays a tie, an exception, rather than a guess."""
     by_id = f"""SELECT DISTINCT {_CHARGE_PAIR}
                 FROM recon__billing c JOIN recon__erp_key k ON k.key = c.ref
                 JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
                 WHERE c.kind IN ('charge', 'refund') AND c.ref IS NOT NULL
                   AND {unclaimed('c')} AND {unclaimed('e')}"""
     by_invoice = f"""SELECT DISTINCT {_CHARGE_PAIR},
-                            abs(date_diff('day', c.event_date, e.event_date)) AS days
+                            CASE WHEN c.kind = 'charge'
+                                 THEN abs(date_diff('day', c.event_date, e.event_date))
+                                 ELSE 0 END AS days
                      FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
                      JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
                      WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
-                       -- a refund is booked after it happens: not the invoice it refunds
+                       -- a refund is booked once it happened (a day's slack for time
+                       -- zones), never as the older invoice it refunds
                        AND (c.kind = 'charge'
-                            OR date_diff('day', e.event_date, c.event_date) <= $window)
+                            OR date_diff('day', e.event_date, c.event_date) <= 1)
                        AND {unclaimed('c')} AND {unclaimed('e')}"""
     best = f"""SELECT * FROM (
                    SELECT *, rank() OVER (PARTITION BY l_id ORDER BY l_amt = r_cmp DESC, days)
@@ -221,13 +225,15 @@ def three_way_steps(conf: float) -> list[Step]:
                                AND count(*) OVER (PARTITION BY inv.record_id) = 1)
             SELECT erp.record_id AS erp_id, p.inv_id, p.diff,
                    CASE WHEN p.inv_id IS NULL THEN [erp.record_id]
-                        ELSE list_filter([erp.record_id, p.inv_id]
-                             || coalesce((SELECT list(o.record_id) FROM recon__po_all o
-                                          WHERE o.po = p.po AND o.latest), [])
-                             || coalesce((SELECT list(r.record_id) FROM recon__receipt r
-                                          WHERE r.po = p.po), []), x -> x IS NOT NULL) END
+                        ELSE list_filter([erp.record_id, p.inv_id, p.po_id]
+                                         || coalesce(p.receipts, []), x -> x IS NOT NULL) END
                        AS members
-            FROM erp LEFT JOIN pairs p ON p.erp_id = erp.record_id"""),
+            FROM erp LEFT JOIN (
+                SELECT pairs.*, o.record_id AS po_id,
+                       (SELECT list(r.record_id) FROM recon__receipt r
+                        WHERE r.po = pairs.po) AS receipts
+                FROM pairs LEFT JOIN recon__po_all o ON o.po = pairs.po AND o.latest) p
+              ON p.erp_id = erp.record_id"""),
         Step("unknown PO: disputes", """
             INSERT INTO recon__d
             SELECT 'procure_to_pay', 'mapping_error', NULL, m,
