@@ -147,14 +147,18 @@ def exact_reference_steps(conf: float) -> list[Step]:
     in_fx = f"""SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt,
                        round(e.amount * f.rate, 4) AS r_cmp, b.currency,
                        b.charges_amount AS l_charges, TRUE AS l_foreign
-                FROM {open_rows('recon__bank', 'b')}
-                JOIN recon__erp_key k ON k.key = b.ref
-                JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id
-                     AND e.on_bank_gl AND e.entity = b.entity AND e.gl_account = b.gl_account
-                     AND e.currency <> b.currency AND e.amount IS NOT NULL
+                -- the few ERP lines on a bank GL account in another currency than its own
+                FROM (SELECT * FROM recon__erp x WHERE x.on_bank_gl AND x.amount IS NOT NULL
+                        AND EXISTS (SELECT 1 FROM recon__account a
+                                    WHERE a.company_code = x.entity
+                                      AND a.gl_account = x.gl_account
+                                      AND a.currency IS DISTINCT FROM x.currency)) e
+                JOIN recon__erp_key k ON k.record_id = e.record_id
+                JOIN recon__bank b ON b.ref = k.key AND e.entity = b.entity
+                     AND e.gl_account = b.gl_account AND e.currency <> b.currency
                 ASOF JOIN recon__fx f ON f.from_currency = e.currency
                      AND f.to_currency = b.currency AND e.event_date >= f.date
-                WHERE b.ref IS NOT NULL"""
+                WHERE {unclaimed('b')} AND {unclaimed('e')}"""
     return [_unique_pairs("recon__p_exact", body),
             *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
             claim("recon__p_exact", "unnest([l_id, r_id])"),

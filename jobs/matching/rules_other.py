@@ -82,7 +82,8 @@ def customer_amount_steps(conf: float) -> list[Step]:
         Step("recon__p_customer", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_customer AS
             SELECT {_CHARGE_PAIR}
-            FROM {open_rows('recon__billing', 'c')} JOIN {open_rows('recon__erp', 'e')}
+            FROM {open_rows('recon__billing', 'c')}
+            JOIN {open_rows("(SELECT * FROM recon__erp WHERE account_type = 'D')", 'e')}
                  ON e.customer = c.erp_customer AND e.amount = -c.amount AND {_CUSTOMER_LINE}
                  AND abs(date_diff('day', c.event_date, e.event_date)) <= $window
             WHERE c.kind IN ('charge', 'refund')
@@ -92,6 +93,9 @@ def customer_amount_steps(conf: float) -> list[Step]:
             + pair_match_id("l_id", "r_id"), "recon__p_customer", LEFT_RIGHT)),
         claim("recon__p_customer", "unnest([l_id, r_id])"),
     ]
+
+
+_IC_LINES = "(SELECT * FROM recon__erp WHERE trading_partner IS NOT NULL)"
 
 
 def intercompany_steps(conf: float) -> list[Step]:
@@ -127,8 +131,8 @@ def intercompany_steps(conf: float) -> list[Step]:
         Step("recon__p_ic_amount", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_ic_amount AS
             SELECT a.record_id AS l_id, b.record_id AS r_id
-            FROM {open_rows('recon__erp', 'a')}
-            JOIN {open_rows('recon__erp', 'b')} ON b.entity = a.trading_partner
+            FROM {open_rows(_IC_LINES, 'a')}
+            JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
                  AND a.entity = b.trading_partner AND b.amount < 0
                  AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
             ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
