@@ -92,17 +92,20 @@ def test_amount_variance_sub_causes(con, settings):
         bank("B2", "400.00", "2026-01-20", e2e="INV-2"),
         bank("B3", "1100.00", "2026-01-20", e2e="INV-3"),
         bank("B4", "500.01", "2026-01-20", e2e="INV-4"),
+        bank("B5", "413.57", "2026-01-20", e2e="INV-5"),  # a flat 35.00 deducted
     ])
     load(con, "ledger_line", balanced(erp("D1", "1000.00", "2026-01-20", ref="INV-1"))
          + balanced(erp("D2", "1000.00", "2026-01-20", ref="INV-2"))
          + balanced(erp("D3", "1000.00", "2026-01-20", ref="INV-3"))
-         + balanced(erp("D4", "500.00", "2026-01-20", ref="INV-4")))
+         + balanced(erp("D4", "500.00", "2026-01-20", ref="INV-4"))
+         + balanced(erp("D5", "448.57", "2026-01-20", ref="INV-5")))
     got = outcome(con, settings)
     assert got["B1"] == ("exception", "amount_variance", "bank_fee", "DE01/2026/D1/1")
     assert got["DE01/2026/D1/1"][:3] == ("exception", "amount_variance", "bank_fee")
     assert got["B2"][:3] == ("exception", "amount_variance", "partial_payment")
     assert got["B3"][:3] == ("exception", "amount_variance", "overpayment")
     assert got["B4"][:2] == ("match", "amount_tolerance")
+    assert got["B5"][:3] == ("exception", "amount_variance", "bank_fee")
 
 
 def test_payment_in_another_currency_compared_after_fx(con, settings):

@@ -24,7 +24,9 @@ SUB_CAUSE = f"""CASE
     WHEN l_foreign THEN 'fx_difference'
     WHEN {_digits('l_amt')} = {_digits('r_cmp')} THEN 'other'
     WHEN abs(l_amt) < abs(r_cmp) AND abs(r_cmp) - abs(l_amt) <= 50
-         AND abs(l_amt) >= 0.97 * abs(r_cmp) THEN 'bank_fee'
+         AND (abs(l_amt) >= 0.97 * abs(r_cmp)
+              -- a flat charge (15.00, 25.00, 35.00) whatever the invoice's size
+              OR abs(r_cmp) - abs(l_amt) = floor(abs(r_cmp) - abs(l_amt))) THEN 'bank_fee'
     WHEN sign(l_amt) = sign(r_cmp) AND abs(l_amt) < abs(r_cmp) THEN 'partial_payment'
     WHEN sign(l_amt) = sign(r_cmp) AND abs(l_amt) > abs(r_cmp) THEN 'overpayment'
     ELSE 'other' END"""

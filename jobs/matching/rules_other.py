@@ -58,18 +58,21 @@ def charge_invoice_steps(conf: float) -> list[Step]:
                    FROM ({by_invoice}))
                WHERE place = 1 AND alike = 1"""
     agree = "erp_customer IS NOT NULL AND erp_customer = customer"
+    # the ERP line is the cash application of this very charge or refund: an amount that
+    # differs is a booking slip, neither a fee (Stripe's are apart), FX nor a part payment
+    slip = "'other'"
     return [
         Step("recon__p_charge_id", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_charge_id AS SELECT * FROM ({by_id})
             QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
         *pair_outcome("recon__p_charge_id", "billing_to_ledger", "exact_reference", conf,
-                      agree=agree),
+                      agree=agree, mismatch_sub=slip),
         claim("recon__p_charge_id", "unnest([l_id, r_id])"),
         Step("recon__p_charge", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_charge AS SELECT * FROM ({best})
             QUALIFY count(*) OVER (PARTITION BY r_id) = 1"""),
         *pair_outcome("recon__p_charge", "billing_to_ledger", "exact_reference", conf,
-                      agree=agree),
+                      agree=agree, mismatch_sub=slip),
         claim("recon__p_charge", "unnest([l_id, r_id])"),
     ]
 
