@@ -179,3 +179,25 @@ def test_lifecycle_auto_resolves_and_keeps_first_seen(con, settings):
     persist(con, "run3", later)
     status, by = con.execute("SELECT status, resolved_by_match FROM exception").fetchone()
     assert status == "auto_resolved" and by.startswith("m_")
+
+
+@pytest.mark.parametrize("bank_name, erp_text", [
+    ("Willems Elektrotechn. Noord B.V.", "Ontvangst Willems Elektrotechniek Noord B.V."),
+    ("Schroeder AnlagenbauNoord GmbH", "Ontvangst Schröder Anlagenbau Noord GmbH"),
+    ("MEYER-MUELLER LOGISTIK KG", "Meyer-Müller Logistik KG"),
+])
+def test_counterparty_names_alike_despite_abbreviations_and_lost_spaces(bank_name, erp_text):
+    from jobs.matching.run import name_similarity
+
+    assert name_similarity(bank_name, erp_text) >= 85
+
+
+@pytest.mark.parametrize("bank_name, erp_text", [
+    ("Mueller GmbH", "Meyer Logistik GmbH"),
+    ("Bauer Bay Handelsgesellschaft SE", "Bauermann Handel AG"),
+    ("Elektro. Bauer GmbH", "Ontvangst Elektrotechnik Schmidt GmbH"),
+])
+def test_different_counterparties_stay_apart(bank_name, erp_text):
+    from jobs.matching.run import name_similarity
+
+    assert name_similarity(bank_name, erp_text) < 85

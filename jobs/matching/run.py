@@ -93,15 +93,37 @@ def _name_key(name: str) -> str:
     return " ".join(kept or words)
 
 
+_ABBREVIATION = re.compile(r"(\w{4,})\.")
+
+
+def _expanded(name: str, other_key: str) -> str:
+    """``name`` with each abbreviated word ('Elektrotechn.') written out as the word of the
+    other name it begins ('elektrotechniek'), where there is one and the abbreviation keeps
+    most of it ('Elektro.' does not stand for 'elektrotechnik': a word of its own)."""
+    words = other_key.split()
+
+    def full(match: re.Match) -> str:
+        stem = _name_key(match.group(1))
+        return next((w for w in words if len(stem) < len(w) <= len(stem) / 0.6
+                     and w.startswith(stem)), match.group(0))
+    return _ABBREVIATION.sub(full, name)
+
+
 def name_similarity(a: str | None, b: str | None) -> float | None:
-    """Similarity 0..100 of two counterparty names, robust to typos, word order, legal forms
-    and extra words on one side (ERP texts often wrap the name in other words)."""
+    """Similarity 0..100 of two counterparty names, robust to typos, word order, legal forms,
+    abbreviated words and extra words on one side (ERP texts often wrap the name in others)."""
     if not a or not b:
         return None
     ka, kb = _name_key(a), _name_key(b)
-    # Fixed-width bank fields often drop the spaces: compare without them too.
-    return max(fuzz.token_set_ratio(ka, kb), fuzz.WRatio(ka, kb),
-               fuzz.ratio(ka.replace(" ", ""), kb.replace(" ", "")))
+    if "." in a:
+        ka = _name_key(_expanded(a, kb))
+    if "." in b:
+        kb = _name_key(_expanded(b, ka))
+    # Fixed-width bank fields often drop the spaces: compare without them too, and find the
+    # glued name inside a longer text when it is long enough to say something.
+    na, nb = ka.replace(" ", ""), kb.replace(" ", "")
+    inside = fuzz.partial_ratio(na, nb) if min(len(na), len(nb)) >= 12 else 0
+    return max(fuzz.token_set_ratio(ka, kb), fuzz.WRatio(ka, kb), fuzz.ratio(na, nb), inside)
 
 
 def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
