@@ -60,3 +60,21 @@ def test_cause_quality_bar(scored):
     weak = {c: m for c, m in public(result)["causes"].items()
             if m["support"] >= 10 and (m["precision"] < 0.95 or m["recall"] < 0.95)}
     assert not weak, f"causes below the bar: {weak}\n\n{report(result, examples=2)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_quality_bar_at_ten_thousand_bank_lines(tmp_path, seed):
+    """The same bar on two seeds at 10,000 bank lines (about 24,000 records that should match)."""
+    sources, home = tmp_path / "enterprise", tmp_path / "home"
+    generate(sources, seed, 10_000, date.fromisoformat(AS_OF))
+    recon("run", "--sources", str(sources), "--as-of", AS_OF, home=home)
+    matches, exceptions = tmp_path / "matches.csv", tmp_path / "exceptions.csv"
+    recon("export", "matches", "--out", str(matches), home=home)
+    recon("export", "exceptions", "--out", str(exceptions), home=home)
+    result = score(sources / "truth.csv", matches, exceptions)
+    detail = report(result, examples=2)
+    assert result["match_precision"] >= 0.999 and result["match_recall"] >= 0.98, detail
+    weak = {c: m for c, m in public(result)["causes"].items()
+            if m["support"] >= 10 and (m["precision"] < 0.95 or m["recall"] < 0.95)}
+    assert not weak, f"causes below the bar: {weak}\n\n{detail}"
