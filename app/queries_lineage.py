@@ -27,8 +27,9 @@ LIMIT = 50
 
 
 def normalise(text: str) -> str:
-    """The published key of an identifier: ``pay-1`` and ``PAY 1`` both become ``PAY1``."""
-    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+    """The published key of an identifier, as ``jobs.matching.steps.norm`` makes it: ``pay-1``
+    and ``PAY 1`` both become ``PAY1``, ``0091000005`` becomes ``91000005``."""
+    return re.sub(r"^0+([0-9]*)$", r"\1", re.sub(r"[^A-Z0-9]", "", (text or "").upper()))
 
 
 def find(con: duckdb.DuckDBPyConnection, text: str, limit: int = LIMIT) -> list[str]:

@@ -58,13 +58,19 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             SELECT entity, fiscal_year, document_number, sum(amount_local) AS doc_sum
             FROM {erp} GROUP BY entity, fiscal_year, document_number
             HAVING count(*) = count(amount_local) AND sum(amount_local) <> 0"""),
-        Step("erp keys", """
+        Step("erp keys", f"""
             CREATE OR REPLACE TEMP TABLE recon__erp_key AS
             -- each key of a line once, without de-duplicating two million rows
             SELECT record_id, ref AS key FROM recon__erp WHERE ref IS NOT NULL
             UNION ALL
             SELECT record_id, ref2 FROM recon__erp WHERE ref2 IS NOT NULL
-                                                  AND ref2 IS DISTINCT FROM ref"""),
+                                                  AND ref2 IS DISTINCT FROM ref
+            UNION ALL
+            -- a bank line's document number: payment runs send it as the payment reference
+            SELECT record_id, doc FROM (SELECT record_id, ref, ref2,
+                                               {norm('document_number')} AS doc
+                                        FROM recon__erp WHERE on_bank_gl)
+            WHERE doc IS NOT NULL AND doc IS DISTINCT FROM ref AND doc IS DISTINCT FROM ref2"""),
         Step("billing", f"""
             CREATE OR REPLACE TEMP TABLE recon__billing AS
             SELECT t.record_id, 'billing' AS source_system, t.source_ref, t.kind, t.currency,

@@ -16,6 +16,7 @@ from jobs.matching.steps import (
     pair_match_id,
     per_side,
     unclaimed,
+    unpadded,
 )
 
 WF = "bank_to_ledger"
@@ -68,9 +69,9 @@ def grams_step() -> Step:
              -- the sizes as one list per position: slicing the token list per gram, or a join
              -- with the sizes, cost several times as much
              g AS (SELECT record_id, unnest([{_gram_sizes()}]) AS gram FROM p)
-        SELECT DISTINCT record_id, gram FROM g
-        WHERE length(gram) >= 5
-          AND gram IN (SELECT key FROM recon__erp_key
+        SELECT DISTINCT record_id, {unpadded('gram')} AS gram FROM g
+        WHERE length({unpadded('gram')}) >= 5
+          AND {unpadded('gram')} IN (SELECT key FROM recon__erp_key
                        UNION ALL SELECT ref FROM recon__billing WHERE kind = 'payout')""")
 
 
@@ -208,7 +209,8 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
         Step("fuzzy candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__fuzzy_c AS
             SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
-                   name_score(b.name, e.name) AS score
+                   -- a line without a counterparty (charges, interest) speaks through its text
+                   name_score(coalesce(b.name, b.text), e.name) AS score
             FROM {open_rows('recon__bank', 'b')} JOIN {open_rows('recon__erp', 'e')}
                  ON {_SAME_ACCOUNT} AND e.amount = b.amount
                  AND abs(date_diff('day', b.event_date, e.event_date)) <= $window"""),
