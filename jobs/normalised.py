@@ -58,7 +58,12 @@ NORMALISED = {n.table: n for n in (
                    '([a-z])([A-Z])', '\\1 \\2', 'g'), '([0-9])([A-Za-z])', '\\1 \\2', 'g'))
                    AS text_cut,
                t.counterparty_name AS name, t.charges_amount, t.instructed_amount,
-               t.instructed_currency
+               t.instructed_currency,
+               -- the entry a transaction detail of a batch belongs to, and the entry's amount
+               CASE WHEN t.detail_count > 1
+                    THEN concat_ws('#', t.account, t.statement_id, t.entry_seq) END
+                   AS batch_entry,
+               CASE WHEN t.detail_count > 1 THEN t.entry_amount END AS entry_amount
         FROM {{source}} t"""),
     Normalised("ledger_line", "norm_erp", f"""
         SELECT {_LINEAGE}, t.source_ref, t.company_code AS entity, t.fiscal_year,

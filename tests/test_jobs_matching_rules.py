@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -201,3 +202,25 @@ def test_different_counterparties_stay_apart(bank_name, erp_text):
     from jobs.matching.run import name_similarity
 
     assert name_similarity(bank_name, erp_text) < 85
+
+
+def test_batch_entry_split_by_the_bank_matches_the_one_erp_line_of_its_amount(con, settings):
+    """A direct-debit collection: the bank lists 2 debtors, the ERP booked one line for it."""
+    load(con, "bank_transaction", [
+        bank("E1/1", "60.00", "2026-01-20", entry_seq=7, detail_seq=1, detail_count=2,
+             entry_amount=Decimal("100.00"), statement_id="S1"),
+        bank("E1/2", "40.00", "2026-01-20", entry_seq=7, detail_seq=2, detail_count=2,
+             entry_amount=Decimal("100.00"), statement_id="S1"),
+        bank("E2/1", "30.00", "2026-01-20", entry_seq=8, detail_seq=1, detail_count=2,
+             entry_amount=Decimal("50.00"), statement_id="S1"),
+        bank("E2/2", "20.00", "2026-01-20", entry_seq=8, detail_seq=2, detail_count=2,
+             entry_amount=Decimal("50.00"), statement_id="S1"),
+    ])
+    load(con, "ledger_line", balanced(erp("C1", "100.00", "2026-01-21", ref="DD-COLL-7"))
+         + balanced(erp("C2", "50.00", "2026-01-21", ref="DD-COLL-8"))
+         + balanced(erp("C3", "50.00", "2026-01-22", ref="DD-COLL-9")))
+    got = outcome(con, settings)
+    assert got["E1/1"][:2] == ("match", "batch_payment")
+    assert got["E1/2"][2] == got["DE01/2026/C1/1"][2] == got["E1/1"][2]
+    # two ERP lines of 50.00 in the window: not a guess
+    assert got["E2/1"][0] == got["E2/2"][0] == got["DE01/2026/C2/1"][0] == "exception"

@@ -33,7 +33,7 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             SELECT t.record_id, 'bank' AS source_system, t.source_ref,
                    a.company_code AS entity, a.gl_account, t.currency, t.amount, t.event_date,
                    t.correlation_id, t.ref, t.text, t.text_cut, t.name, t.charges_amount,
-                   t.instructed_currency,
+                   t.instructed_currency, t.batch_entry, t.entry_amount,
                    a.account_key IS NULL AS unmapped_account
             FROM {bank} t
             LEFT JOIN recon__account a ON a.account_key = t.account_key

@@ -199,6 +199,38 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
             f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
             "recon__p_batch", LEFT_RIGHT) + ")"),
         claim("recon__p_batch", "unnest([l_id, r_id])"),
+        # The other way round: a batch entry the bank split into its transaction details (a
+        # direct-debit collection of many debtors) that the ERP booked as one line for the
+        # entry's amount. The details must all be open and add up to the entry; the line must
+        # be the only one of that amount on the account within the window, and the entry its
+        # only candidate.
+        Step("batch entries", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_entry AS
+            WITH entries AS (
+                SELECT b.batch_entry, any_value(b.entity) AS entity,
+                       any_value(b.gl_account) AS gl_account, any_value(b.currency) AS currency,
+                       any_value(b.entry_amount) AS entry_amount, sum(b.amount) AS total,
+                       min(b.event_date) AS event_date, list(b.record_id) AS details
+                FROM recon__bank b LEFT JOIN recon__claimed c ON c.record_id = b.record_id
+                WHERE b.batch_entry IS NOT NULL
+                GROUP BY b.batch_entry
+                HAVING count(c.record_id) = 0 AND count(DISTINCT b.currency) = 1
+                   AND sum(b.amount) = any_value(b.entry_amount))
+            SELECT n.details, e.record_id AS e_id,
+                   {match_id("n.details || [e.record_id]")} AS match_id
+            FROM entries n JOIN {open_rows('recon__erp', 'e')} ON e.on_bank_gl
+                 AND e.entity = n.entity AND e.gl_account = n.gl_account
+                 AND e.currency = n.currency AND e.amount = n.total
+                 AND abs(date_diff('day', n.event_date, e.event_date)) <= $window
+            QUALIFY count(*) OVER (PARTITION BY n.batch_entry) = 1
+                AND count(*) OVER (PARTITION BY e.record_id) = 1"""),
+        Step("batch entries: matches", f"""
+            INSERT INTO recon__m
+            SELECT '{WF}', 'batch_payment', {conf}, unnest(details), 'left', match_id
+            FROM recon__p_entry
+            UNION ALL
+            SELECT '{WF}', 'batch_payment', {conf}, e_id, 'right', match_id FROM recon__p_entry"""),
+        claim("recon__p_entry", "unnest(details || [e_id])"),
     ]
 
 
