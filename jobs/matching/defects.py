@@ -53,9 +53,11 @@ def defect_steps() -> list[Step]:
                 SELECT record_id, first_value(record_id) OVER w AS original_id,
                        row_number() OVER w AS copy
                 FROM recon__erp
-                WHERE ref IS NOT NULL AND amount IS NOT NULL
+                -- the reference, else the assignment (ZUONR) where the export keeps it
+                WHERE coalesce(ref, ref2) IS NOT NULL AND amount IS NOT NULL
                   AND record_id NOT IN (SELECT record_id FROM recon__defect)
-                WINDOW w AS (PARTITION BY entity, gl_account, account_type, ref, amount, event_date
+                WINDOW w AS (PARTITION BY entity, gl_account, account_type, coalesce(ref, ref2),
+                                          amount, event_date
                              ORDER BY document_number, record_id))
             WHERE copy > 1
             UNION ALL

@@ -54,15 +54,20 @@ def grams_step() -> Step:
     else, and at scale a few percent of the millions of grams are keys."""
     return Step("remittance grams", f"""
         CREATE OR REPLACE TEMP TABLE recon__grams AS
-        WITH todo AS (SELECT b.record_id, b.text, b.text_cut FROM recon__bank b
+        WITH todo AS (SELECT b.record_id, b.text, b.text_cut, b.name FROM recon__bank b
                       {anti_claimed('b')}
                       -- a line whose end-to-end id is an ERP reference is settled by the
                       -- exact rule: its text is not needed (most lines, at scale)
                       ANTI JOIN recon__erp_key k ON k.key = b.ref
-                      WHERE b.text <> ''),
+                      WHERE b.text <> '' OR regexp_matches(b.name, '[0-9]{{5}}')),
              src AS (SELECT record_id, text FROM todo
                      UNION ALL
-                     SELECT record_id, text_cut FROM todo WHERE text_cut <> text),
+                     SELECT record_id, text_cut FROM todo WHERE text_cut <> text
+                     UNION ALL
+                     -- Japanese (Zengin) transfers put the invoice number before the payer's
+                     -- name, in the name field
+                     SELECT record_id, upper(name) FROM todo
+                     WHERE regexp_matches(name, '[0-9]{{5}}')),
              t AS (SELECT record_id, list_filter(string_split_regex(text, '[^A-Z0-9]+'),
                                                   x -> x <> '') AS toks FROM src),
              p AS (SELECT record_id, toks, unnest(range(1, array_length(toks) + 1)) AS i FROM t),
@@ -143,9 +148,9 @@ def exact_reference_steps(conf: float) -> list[Step]:
                JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
                WHERE b.ref IS NOT NULL"""
     # A payment in another currency than the account's, booked by the ERP in the invoice's
-    # currency on that account: compared after FX at the ERP posting date (fx_rates), within
+    # currency on that account, named by its reference or in its text: compared after FX at the ERP posting date (fx_rates), within
     # the rate band a match (fx_tolerance), beyond it an amount_variance (fx_difference).
-    in_fx = f"""SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt,
+    in_fx = f"""SELECT DISTINCT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt,
                        round(e.amount * f.rate, 4) AS r_cmp, b.currency,
                        b.charges_amount AS l_charges, TRUE AS l_foreign
                 -- the few ERP lines on a bank GL account in another currency than its own
@@ -155,7 +160,10 @@ def exact_reference_steps(conf: float) -> list[Step]:
                                       AND a.gl_account = x.gl_account
                                       AND a.currency IS DISTINCT FROM x.currency)) e
                 JOIN recon__erp_key k ON k.record_id = e.record_id
-                JOIN recon__bank b ON b.ref = k.key AND e.entity = b.entity
+                -- named by the end-to-end id or in the remittance text
+                JOIN (SELECT record_id, ref AS key FROM recon__bank WHERE ref IS NOT NULL
+                      UNION ALL SELECT record_id, gram FROM recon__grams) bk ON bk.key = k.key
+                JOIN recon__bank b ON b.record_id = bk.record_id AND e.entity = b.entity
                      AND e.gl_account = b.gl_account AND e.currency <> b.currency
                 ASOF JOIN recon__fx f ON f.from_currency = e.currency
                      AND f.to_currency = b.currency AND e.event_date >= f.date
