@@ -112,21 +112,28 @@ def test_remittance_grams(both):
 
     both.table("recon__claimed", "record_id VARCHAR", [("b5",)])
     both.table("recon__erp_key", "record_id VARCHAR, key VARCHAR",
-               [("e1", "E2E42"), ("e2", "INVDE01004711"), ("e3", "INVGB017"), ("e4", "CLAIMED")])
+               [("e1", "E2E42"), ("e2", "INVDE01004711"), ("e3", "INVGB017"), ("e4", "CLAIMED"),
+                ("e5", "92000009"), ("e6", "91000005")])
     both.table("recon__billing", "ref VARCHAR, kind VARCHAR",
                [("POABCDE", "payout"), ("CHTHANKS", "charge")])
-    both.table("recon__bank", "record_id VARCHAR, ref VARCHAR, text VARCHAR, text_cut VARCHAR",
-               [("b1", None, "INV DE01 004711 THANKS", "INV DE01 004711 THANKS"),
-                ("b2", None, "", ""), ("b3", "X", "SAMMELZAHLUNGINV-GB01-7",
-                                        "SAMMELZAHLUNG INV-GB01-7"),
-                ("b4", "E2E42", "SETTLED BY ITS END TO END ID", "SETTLED BY ITS END TO END ID"),
-                ("b5", None, "CLAIMED ALREADY", "CLAIMED ALREADY"),
-                ("b6", None, "STRIPE PO ABCDE CH THANKS", "STRIPE PO ABCDE CH THANKS")])
+    both.table("recon__bank",
+               "record_id VARCHAR, ref VARCHAR, text VARCHAR, text_cut VARCHAR, name VARCHAR",
+               [("b1", None, "INV DE01 004711 THANKS", "INV DE01 004711 THANKS", None),
+                ("b2", None, "", "", None), ("b3", "X", "SAMMELZAHLUNGINV-GB01-7",
+                                              "SAMMELZAHLUNG INV-GB01-7", "ACME"),
+                ("b4", "E2E42", "SETTLED BY ITS END TO END ID", "SETTLED BY ITS END TO END ID",
+                 None),
+                ("b5", None, "CLAIMED ALREADY", "CLAIMED ALREADY", None),
+                ("b6", None, "STRIPE PO ABCDE CH THANKS", "STRIPE PO ABCDE CH THANKS", None),
+                # the invoice number in a Zengin payer name; a zero-padded number in the text
+                ("b7", None, "", "", "92000009 ﾎｼﾉｼﾖｳｶｲ(ｶ"),
+                ("b8", None, "REF 0091000005", "REF 0091000005", None)])
     select = grams_step().sql.split(" AS\n", 1)[1]
     duck, other = both.rows(select)
     # only grams that are an ERP key or a payout id; none from claimed or settled lines
     assert sorted(duck) == sorted(other) == [("b1", "INVDE01004711"), ("b3", "INVGB017"),
-                                             ("b6", "POABCDE")]
+                                             ("b6", "POABCDE"), ("b7", "92000009"),
+                                             ("b8", "91000005")]
 
 
 def test_strings_dates_and_digits(both):

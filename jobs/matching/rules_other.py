@@ -154,13 +154,25 @@ def intercompany_steps(conf: float) -> list[Step]:
 
 
 def three_way_steps(conf: float) -> list[Step]:
-    """Latest PO version + receipts + supplier invoice ↔ the ERP vendor line for that PO.
+    """Latest PO version + receipts + supplier invoice ↔ the ERP vendor line for that PO. The
+    invoice agrees with the PO's total, or with what was received at the PO's prices (a partial
+    delivery), within the price tolerance.
 
     Precedence of disagreements (SPEC §5.3): vendor not mapped → mapping_error; the ERP amount
     equals an older PO version while the invoice agrees with the latest → po_change_not_synced;
     otherwise → amount_variance.
     """
     return [
+        # what the receipts are worth at the latest PO version's prices, line by line: a
+        # partial delivery is invoiced for what arrived, not for the whole order
+        Step("received value", """
+            CREATE OR REPLACE TEMP TABLE recon__received AS
+            SELECT r.po, sum(r.quantity * l.price) AS received_value
+            FROM recon__receipt r
+            JOIN recon__po_all p ON p.po = r.po AND p.latest
+            JOIN purchase_order_line l ON l.po_number = p.po_number AND l.version = p.version
+                 AND l.line_num = r.line_num
+            GROUP BY r.po"""),
         Step("recon__chain", f"""
             CREATE OR REPLACE TEMP TABLE recon__chain AS
             WITH inv AS (SELECT * FROM recon__sinv s WHERE s.po IS NOT NULL AND {unclaimed('s')}
@@ -174,16 +186,20 @@ def three_way_steps(conf: float) -> list[Step]:
                    inv.erp_vendor IS NOT NULL AND inv.erp_vendor = erp.vendor AS vendor_ok,
                    EXISTS (SELECT 1 FROM recon__po_all o WHERE o.po = inv.po AND NOT o.latest
                            AND abs(o.amount + erp.amount) <= $tol_abs) AS erp_has_old_version,
-                   (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts
+                   (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts,
+                   rv.received_value
             FROM inv JOIN erp ON erp.po = inv.po AND erp.currency = inv.currency
-            LEFT JOIN po ON po.po = inv.po"""),
+            LEFT JOIN po ON po.po = inv.po
+            LEFT JOIN recon__received rv ON rv.po = inv.po"""),
         Step("recon__chain_outcome", """
             CREATE OR REPLACE TEMP TABLE recon__chain_outcome AS
             SELECT *, CASE
                 WHEN NOT vendor_ok THEN 'mapping_error'
                 WHEN abs(inv_total - erp_total) <= $tol_abs AND po_id IS NOT NULL
-                     AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
-                     AND array_length(coalesce(receipts, [])) > 0 THEN 'match'
+                     AND array_length(coalesce(receipts, [])) > 0
+                     AND (abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
+                          OR abs(inv_total - received_value)
+                             <= $tol_abs + $price_tol * abs(received_value)) THEN 'match'
                 WHEN erp_has_old_version AND po_id IS NOT NULL
                      AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
                      THEN 'po_change_not_synced'
