@@ -206,8 +206,8 @@ def test_inputs_and_results_can_live_in_a_catalog(spark, tmp_path):
     con.execute("CREATE TEMP TABLE duck_groups AS SELECT match_id, record_id FROM recon__groups")
     spark.sql("CREATE DATABASE IF NOT EXISTS recon_in")
     for name in ("account", "bank_transaction", "billing_event", "counterparty", "fx_rate",
-                 "ledger_line", "purchase_order", "receipt", "record_failure", "snapshot",
-                 "supplier_invoice"):
+                 "ledger_line", "purchase_order", "purchase_order_line", "receipt",
+                 "record_failure", "snapshot", "supplier_invoice"):
         path = spark_engine.export_table(con, name, tmp_path / "export")
         spark.read.parquet(str(path)).write.mode("overwrite").saveAsTable(f"recon_in.{name}")
     settings = Settings.load(home=home, spark={"catalog": "spark_catalog.recon_in"})

@@ -193,12 +193,18 @@ def reference_in_text_steps(conf: float) -> list[Step]:
 
 
 def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
-    """One bank line whose remittance names several ERP items that sum to its amount."""
+    """One bank line whose remittance names several ERP items that sum to its amount, or whose
+    end-to-end id several ERP lines carry (a payment run's id on each of its payments)."""
+    by_ref = f"""SELECT DISTINCT {_PAIR_COLS}
+                 FROM {open_rows('recon__bank', 'b')}
+                 JOIN recon__erp_key k ON k.key = b.ref
+                 JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
+                 WHERE {unclaimed('e')}"""
     return [
         Step("batch candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_batch AS
             SELECT *, {match_id("[l_id] || list(r_id) OVER (PARTITION BY l_id)")} AS match_id
-            FROM (SELECT * FROM ({_text_candidates()})
+            FROM (SELECT * FROM ({_text_candidates()} UNION {by_ref})
                   QUALIFY count(*) OVER (PARTITION BY r_id) = 1
                       AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
                       AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs)"""),
