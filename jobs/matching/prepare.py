@@ -44,7 +44,7 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             SELECT t.record_id, 'erp' AS source_system, t.source_ref, t.entity, t.fiscal_year,
                    t.document_number, t.gl_account, t.account_type, t.customer, t.vendor,
                    t.currency, t.amount, t.event_date, t.correlation_id, t.ref,
-                   t.ref2, t.name, t.trading_partner, t.po,
+                   t.ref2, t.doc, t.name, t.trading_partner, t.po,
                    EXISTS (SELECT 1 FROM recon__account a WHERE a.company_code = t.entity
                            AND a.gl_account = t.gl_account) AS on_bank_gl
             FROM {erp} t)
@@ -58,7 +58,7 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             SELECT entity, fiscal_year, document_number, sum(amount_local) AS doc_sum
             FROM {erp} GROUP BY entity, fiscal_year, document_number
             HAVING count(*) = count(amount_local) AND sum(amount_local) <> 0"""),
-        Step("erp keys", f"""
+        Step("erp keys", """
             CREATE OR REPLACE TEMP TABLE recon__erp_key AS
             -- each key of a line once, without de-duplicating two million rows
             SELECT record_id, ref AS key FROM recon__erp WHERE ref IS NOT NULL
@@ -67,10 +67,9 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
                                                   AND ref2 IS DISTINCT FROM ref
             UNION ALL
             -- a bank line's document number: payment runs send it as the payment reference
-            SELECT record_id, doc FROM (SELECT record_id, ref, ref2,
-                                               {norm('document_number')} AS doc
-                                        FROM recon__erp WHERE on_bank_gl)
-            WHERE doc IS NOT NULL AND doc IS DISTINCT FROM ref AND doc IS DISTINCT FROM ref2"""),
+            SELECT record_id, doc FROM recon__erp
+            WHERE on_bank_gl AND doc IS NOT NULL AND doc IS DISTINCT FROM ref
+              AND doc IS DISTINCT FROM ref2"""),
         Step("billing", f"""
             CREATE OR REPLACE TEMP TABLE recon__billing AS
             SELECT t.record_id, 'billing' AS source_system, t.source_ref, t.kind, t.currency,

@@ -73,10 +73,12 @@ def grams_step() -> Step:
              p AS (SELECT record_id, toks, unnest(range(1, array_length(toks) + 1)) AS i FROM t),
              -- the sizes as one list per position: slicing the token list per gram, or a join
              -- with the sizes, cost several times as much
-             g AS (SELECT record_id, unnest([{_gram_sizes()}]) AS gram FROM p)
-        SELECT DISTINCT record_id, {unpadded('gram')} AS gram FROM g
-        WHERE length({unpadded('gram')}) >= 5
-          AND {unpadded('gram')} IN (SELECT key FROM recon__erp_key
+             g AS (SELECT record_id, unnest([{_gram_sizes()}]) AS gram FROM p),
+             -- a number without its leading zeros, as keys are (steps.norm)
+             u AS (SELECT record_id, {unpadded('gram')} AS gram FROM g)
+        SELECT DISTINCT record_id, gram FROM u
+        WHERE length(gram) >= 5
+          AND gram IN (SELECT key FROM recon__erp_key
                        UNION ALL SELECT ref FROM recon__billing WHERE kind = 'payout')""")
 
 
@@ -168,7 +170,16 @@ def exact_reference_steps(conf: float) -> list[Step]:
                 ASOF JOIN recon__fx f ON f.from_currency = e.currency
                      AND f.to_currency = b.currency AND e.event_date >= f.date
                 WHERE {unclaimed('b')} AND {unclaimed('e')}"""
-    return [_unique_pairs("recon__p_exact", body),
+    return [
+            # kept whole: a line several ERP lines carry the reference of is a batch's to take
+            Step("exact candidates", f"""
+                CREATE OR REPLACE TEMP TABLE recon__exact_c AS
+                SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l,
+                       count(*) OVER (PARTITION BY r_id) AS n_r
+                FROM ({body})"""),
+            Step("recon__p_exact", """
+                CREATE OR REPLACE TEMP TABLE recon__p_exact AS
+                SELECT * FROM recon__exact_c WHERE n_l = 1 AND n_r = 1"""),
             *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
             claim("recon__p_exact", "unnest([l_id, r_id])"),
             _unique_pairs("recon__p_exact_fx", in_fx),
@@ -195,11 +206,12 @@ def reference_in_text_steps(conf: float) -> list[Step]:
 def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
     """One bank line whose remittance names several ERP items that sum to its amount, or whose
     end-to-end id several ERP lines carry (a payment run's id on each of its payments)."""
-    by_ref = f"""SELECT DISTINCT {_PAIR_COLS}
-                 FROM {open_rows('recon__bank', 'b')}
-                 JOIN recon__erp_key k ON k.key = b.ref
-                 JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
-                 WHERE {unclaimed('e')}"""
+    # the reference rule's candidates (recon__exact_c): the same join, made once
+    by_ref = """SELECT l_id, r_id, l_amt, r_cmp, currency, l_charges, l_foreign
+                FROM recon__exact_c c
+                WHERE (n_l > 1 OR n_r > 1)  -- the unique pairs are claimed already
+                  AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.l_id)
+                  AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.r_id)"""
     return [
         Step("batch candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_batch AS
@@ -215,7 +227,7 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
         claim("recon__p_batch", "unnest([l_id, r_id])"),
         # The other way round: a batch entry the bank split into its transaction details (a
         # direct-debit collection of many debtors) that the ERP booked as one line for the
-        # entry's amount. The details must all be open and add up to the entry; the line must
+        # entry's amount. The open details must add up to the entry; the line must
         # be the only one of that amount on the account within the window, and the entry its
         # only candidate.
         Step("batch entries", f"""
@@ -225,17 +237,19 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
                        any_value(b.gl_account) AS gl_account, any_value(b.currency) AS currency,
                        any_value(b.entry_amount) AS entry_amount, sum(b.amount) AS total,
                        min(b.event_date) AS event_date, list(b.record_id) AS details
-                FROM recon__bank b LEFT JOIN recon__claimed c ON c.record_id = b.record_id
-                WHERE b.batch_entry IS NOT NULL
+                FROM recon__bank b
+                -- claims after narrowing to batch details; a claimed detail leaves the open
+                -- ones short of the entry's amount
+                WHERE b.batch_entry IS NOT NULL AND {unclaimed('b')}
                 GROUP BY b.batch_entry
-                HAVING count(c.record_id) = 0 AND count(DISTINCT b.currency) = 1
-                   AND sum(b.amount) = any_value(b.entry_amount))
+                HAVING count(DISTINCT b.currency) = 1 AND sum(b.amount) = any_value(b.entry_amount))
             SELECT n.details, e.record_id AS e_id,
                    {match_id("n.details || [e.record_id]")} AS match_id
-            FROM entries n JOIN {open_rows('recon__erp', 'e')} ON e.on_bank_gl
+            FROM entries n JOIN recon__erp e ON e.on_bank_gl
                  AND e.entity = n.entity AND e.gl_account = n.gl_account
                  AND e.currency = n.currency AND e.amount = n.total
                  AND abs(date_diff('day', n.event_date, e.event_date)) <= $window
+            WHERE {unclaimed('e')}
             QUALIFY count(*) OVER (PARTITION BY n.batch_entry) = 1
                 AND count(*) OVER (PARTITION BY e.record_id) = 1"""),
         Step("batch entries: matches", f"""
