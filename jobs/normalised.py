@@ -49,7 +49,8 @@ NORMALISED = {n.table: n for n in (
                t.currency, t.amount, t.booking_date AS event_date, t.value_date, t.correlation_id,
                CASE WHEN {norm('t.end_to_end_id')} IN ('NOTPROVIDED', 'NONREF') THEN NULL
                     ELSE {norm('t.end_to_end_id')} END AS ref,
-               upper(concat_ws(' ', t.remittance_text, t.structured_reference)) AS text,
+               upper(concat_ws(' ', t.remittance_text, t.structured_reference,
+                               t.structured_reference_core)) AS text,
                -- the same text cut where a lower-case letter or a digit runs into a letter:
                -- word boundaries lost when a bank joined fixed-width remittance lines
                -- ('SammelzahlungINV-GB01-...', '...0000171INV-DE01-...')

@@ -61,6 +61,7 @@ MIGRATIONS: list[Migration] = [
     (5, "ledger_line.gl_account and account_type may be missing (a defect, not a crash)",
      lambda con: [con.execute(f"ALTER TABLE ledger_line ALTER COLUMN {c} DROP NOT NULL")
                   for c in ("gl_account", "account_type")]),
+    (6, "bank_transaction.structured_reference_core", _add_missing_columns),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -99,3 +99,12 @@ def test_inlined_hashes_are_the_base_ones(account, base):
 
     assert _key(account, base) == record_key("bank", account, base)
     assert _hash(f"{account}\x1f{base}") == payload_hash(f"{account}\x1f{base}")
+
+
+def test_a_national_ocr_reference_yields_the_number_before_its_check_digit():
+    from connectors.bank.rows import reference_core
+
+    assert reference_core("900004243") == "90000424"   # Swedish OCR: invoice 90000424 + Luhn
+    assert reference_core("900004244") is None         # the last digit does not check
+    assert reference_core("RF18539007547034") is None  # an RF reference is not a number
+    assert reference_core("12345") is None              # too short to be one

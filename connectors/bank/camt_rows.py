@@ -15,7 +15,7 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
-from connectors.bank.rows import BANK, NO_REFERENCE, real_ref
+from connectors.bank.rows import BANK, NO_REFERENCE, real_ref, reference_core
 from connectors.bank.values import (
     SEEN_CURRENCIES,
     SEEN_DATES,
@@ -105,6 +105,7 @@ def entry_rows(fields: Fields, details: list[Fields], seq: int, position: int, c
             "counterparty_account": d.get("debtor_account" if debtor else "creditor_account"),
             "remittance_text": remittance or _remittance_text(d, fields, None),
             "structured_reference": d.get("creditor_reference"),
+        "structured_reference_core": reference_core(d.get("creditor_reference")),
             "instructed_amount": money[0], "instructed_currency": money[1],
             "exchange_rate": money[2], "charges_amount": money[3],
         })
@@ -160,6 +161,7 @@ def _row(entry: tuple, detail: Fields | None, amount: Decimal, credit: bool, n: 
         "counterparty_account": d.get("debtor_account" if debtor else "creditor_account"),
         "remittance_text": _remittance_text(d, e, batch),
         "structured_reference": d.get("creditor_reference"),
+        "structured_reference_core": reference_core(d.get("creditor_reference")),
         "instructed_amount": money[0], "instructed_currency": money[1],
         "exchange_rate": money[2], "charges_amount": money[3],
     }
