@@ -310,6 +310,23 @@ def test_transaction_summary_that_matches_is_recorded(tmp_path):
     assert "TtlNtries/NbOfNtries = 2" in checks and "TtlDbtNtries/Sum = 4.00" in checks
 
 
+def test_transaction_summary_of_booked_entries_only_is_proved_against_those(tmp_path):
+    """Some banks leave pending entries out of TxsSummry: the statement is read, not rejected;
+    a count that fits neither reading still rejects it."""
+    summary = ("<TxsSummry><TtlNtries><NbOfNtries>1</NbOfNtries><Sum>10.00</Sum></TtlNtries>"
+               "<TtlCdtNtries><NbOfNtries>1</NbOfNtries><Sum>10.00</Sum></TtlCdtNtries></TxsSummry>")
+    pending = entry("4.00", status="<Sts>PDNG</Sts>", ref="R2")
+    xml = document(statement(entry() + pending, proved("0", "10.00"), summary=summary))
+    checks = read(tmp_path, xml).control["statements"][0]["checks"]
+    assert "TxsSummry counts booked entries only" in checks
+    assert "TtlCdtNtries/Sum = 10.00" in checks
+    wrong = summary.replace("<NbOfNtries>1</NbOfNtries><Sum>10.00</Sum></TtlNtries>",
+                            "<NbOfNtries>3</NbOfNtries><Sum>10.00</Sum></TtlNtries>")
+    with pytest.raises(RejectedFile, match="file states 3 but 2 were read"):
+        read(tmp_path, document(statement(entry() + pending, proved("0", "10.00"),
+                                          summary=wrong)))
+
+
 def test_notification_cannot_be_balance_proved_and_says_so(tmp_path):
     xml = document(statement(entry(), tag="Ntfctn"), "camt.054.001.04",
                    message="BkToCstmrDbtCdtNtfctn")

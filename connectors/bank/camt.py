@@ -231,9 +231,16 @@ def _check_summary(proofs: Proofs, proof: StatementProof, summary: Element | Non
     banks disagree on whether it includes pending entries and how reversals count."""
     if summary is None:
         return
-    gross = proof.credits[1] + proof.debits[1]
-    for part, found in (("TtlNtries", (proof.entries, gross)), ("TtlCdtNtries", proof.credits),
-                        ("TtlDbtNtries", proof.debits)):
+    credits, debits = proof.credits, proof.debits
+    stated = path_text(child(summary, "TtlNtries"), "NbOfNtries")
+    n_cr, s_cr, n_db, s_db = proof.booked
+    if stated is not None and int(stated) != proof.entries and int(stated) == n_cr + n_db:
+        # a summary of the booked entries only: proved against those
+        credits, debits = (n_cr, s_cr), (n_db, s_db)
+        proof.checks.append("TxsSummry counts booked entries only")
+    gross = credits[1] + debits[1]
+    for part, found in (("TtlNtries", (credits[0] + debits[0], gross)),
+                        ("TtlCdtNtries", credits), ("TtlDbtNtries", debits)):
         node = child(summary, part)
         number, total = path_text(node, "NbOfNtries"), path_text(node, "Sum")
         proofs.count(proof, f"{part}/NbOfNtries", None if number is None else int(number),

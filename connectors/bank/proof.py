@@ -53,6 +53,9 @@ class StatementProof:
     rows: int = 0
     credits: tuple[int, Decimal] = (0, ZERO)
     debits: tuple[int, Decimal] = (0, ZERO)
+    # the same tallies over booked entries only: banks disagree on whether a statement's
+    # summary counts its pending entries
+    booked: tuple[int, Decimal, int, Decimal] = (0, ZERO, 0, ZERO)
     balance: str = "not checked"
     checks: list[str] = field(default_factory=list)
     by_value_date: dict[str, Decimal] = field(default_factory=dict)
@@ -70,10 +73,15 @@ class StatementProof:
             if value_date:
                 day = value_date[:10]
                 self.by_value_date[day] = self.by_value_date.get(day, ZERO) + amount
-        if credit if credit is not None else amount >= 0:
+        is_credit = credit if credit is not None else amount >= 0
+        if is_credit:
             self.credits = (self.credits[0] + 1, self.credits[1] + abs(amount))
         else:
             self.debits = (self.debits[0] + 1, self.debits[1] + abs(amount))
+        if booked:
+            n_cr, s_cr, n_db, s_db = self.booked
+            self.booked = ((n_cr + 1, s_cr + abs(amount), n_db, s_db) if is_credit
+                           else (n_cr, s_cr, n_db + 1, s_db + abs(amount)))
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures for ``Batch.control``."""
