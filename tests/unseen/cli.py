@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -46,3 +47,15 @@ def assert_cause_bar(result: dict) -> None:
     weak = {c: m for c, m in public(result)["causes"].items()
             if m["support"] >= 10 and (m["precision"] < 0.95 or m["recall"] < 0.95)}
     assert not weak, f"causes below the bar: {weak}\n\n{report(result, examples=2)}"
+
+
+def main(generate: Generator, description: str, as_of: date) -> None:
+    """A generator's command line: ``--out DIR [--seed S] [--n N] [--as-of YYYY-MM-DD]``."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--n", type=int, default=1500)
+    ap.add_argument("--as-of", type=date.fromisoformat, default=as_of)
+    a = ap.parse_args()
+    generate(a.out, a.seed, a.n, a.as_of)
+    print(f"wrote {a.out}")

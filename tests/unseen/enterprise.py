@@ -32,7 +32,6 @@ JSON (with an older purchase-order extract holding version 1 of change orders), 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -1004,11 +1003,6 @@ def generate(out_dir: Path, seed: int, n: int, as_of: date) -> None:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--n", type=int, default=1500)
-    ap.add_argument("--as-of", type=date.fromisoformat, default=date(2025, 11, 28))
-    a = ap.parse_args()
-    generate(a.out, a.seed, a.n, a.as_of)
-    print(f"wrote {a.out}")
+    from tests.unseen.cli import main
+
+    main(generate, __doc__.splitlines()[0], date(2025, 11, 28))

@@ -70,7 +70,6 @@ reference; a PO's truth row is its latest version only; a Coupa invoice's ref is
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import random
@@ -1225,10 +1224,6 @@ def generate(out_dir: Path, seed: int, n: int, as_of: date) -> None:
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description="Write the Nordvik group (unseen enterprise B) and its truth.csv")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--n", type=int, default=1500)
-    ap.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 1, 15))
-    a = ap.parse_args()
-    generate(a.out, a.seed, a.n, a.as_of)
+    from tests.unseen.cli import main
+
+    main(generate, "Write the Nordvik group (unseen enterprise B) and its truth.csv", date(2026, 1, 15))
