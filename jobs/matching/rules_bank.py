@@ -150,8 +150,9 @@ def exact_reference_steps(conf: float) -> list[Step]:
                JOIN {open_rows('recon__erp', 'e')} ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
                WHERE b.ref IS NOT NULL"""
     # A payment in another currency than the account's, booked by the ERP in the invoice's
-    # currency on that account, named by its reference or in its text: compared after FX at the ERP posting date (fx_rates), within
-    # the rate band a match (fx_tolerance), beyond it an amount_variance (fx_difference).
+    # currency on that account, named by its reference or in its text: compared after FX at
+    # the ERP posting date (fx_rates), within the rate band a match (fx_tolerance), beyond it
+    # an amount_variance (fx_difference).
     in_fx = f"""SELECT DISTINCT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt,
                        round(e.amount * f.rate, 4) AS r_cmp, b.currency,
                        b.charges_amount AS l_charges, TRUE AS l_foreign
@@ -171,21 +172,22 @@ def exact_reference_steps(conf: float) -> list[Step]:
                      AND f.to_currency = b.currency AND e.event_date >= f.date
                 WHERE {unclaimed('b')} AND {unclaimed('e')}"""
     return [
-            # kept whole: a line several ERP lines carry the reference of is a batch's to take
-            Step("exact candidates", f"""
-                CREATE OR REPLACE TEMP TABLE recon__exact_c AS
-                SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l,
-                       count(*) OVER (PARTITION BY r_id) AS n_r
-                FROM ({body})"""),
-            Step("recon__p_exact", """
-                CREATE OR REPLACE TEMP TABLE recon__p_exact AS
-                SELECT * FROM recon__exact_c WHERE n_l = 1 AND n_r = 1"""),
-            *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
-            claim("recon__p_exact", "unnest([l_id, r_id])"),
-            _unique_pairs("recon__p_exact_fx", in_fx),
-            *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
-                          tolerance="$fx_band * abs(r_cmp)", tol_rule="fx_tolerance"),
-            claim("recon__p_exact_fx", "unnest([l_id, r_id])")]
+        # kept whole: a line several ERP lines carry the reference of is a batch's to take
+        Step("exact candidates", f"""
+            CREATE OR REPLACE TEMP TABLE recon__exact_c AS
+            SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l,
+                   count(*) OVER (PARTITION BY r_id) AS n_r
+            FROM ({body})"""),
+        Step("recon__p_exact", """
+            CREATE OR REPLACE TEMP TABLE recon__p_exact AS
+            SELECT * FROM recon__exact_c WHERE n_l = 1 AND n_r = 1"""),
+        *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
+        claim("recon__p_exact", "unnest([l_id, r_id])"),
+        _unique_pairs("recon__p_exact_fx", in_fx),
+        *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
+                      tolerance="$fx_band * abs(r_cmp)", tol_rule="fx_tolerance"),
+        claim("recon__p_exact_fx", "unnest([l_id, r_id])"),
+    ]
 
 
 def _text_candidates() -> str:

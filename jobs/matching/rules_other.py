@@ -99,6 +99,10 @@ def customer_amount_steps(conf: float) -> list[Step]:
 
 
 _IC_LINES = "(SELECT * FROM recon__erp WHERE trading_partner IS NOT NULL)"
+# receivable a's amount in payable b's currency, at a's posting date
+_IC_FX = """ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
+                 AND f.to_currency = b.currency AND a.event_date >= f.date"""
+_A_IN_B = "CASE WHEN a.currency = b.currency THEN a.amount ELSE round(a.amount * f.rate, 4) END"
 
 
 def intercompany_steps(conf: float) -> list[Step]:
@@ -108,13 +112,11 @@ def intercompany_steps(conf: float) -> list[Step]:
         Step("recon__p_ic", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_ic AS
             SELECT a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
-                   CASE WHEN a.currency = b.currency THEN a.amount
-                        ELSE round(a.amount * f.rate, 4) END AS a_conv
+                   {_A_IN_B} AS a_conv
             FROM recon__erp a
             JOIN recon__erp b ON b.entity = a.trading_partner AND a.entity = b.trading_partner
                  AND b.ref = a.ref AND b.amount < 0 AND {unclaimed('b')}
-            ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
-                 AND f.to_currency = b.currency AND a.event_date >= f.date
+            {_IC_FX}
             WHERE a.trading_partner IS NOT NULL AND a.amount > 0 AND a.ref IS NOT NULL
               AND {unclaimed('a')}
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
@@ -138,12 +140,9 @@ def intercompany_steps(conf: float) -> list[Step]:
             JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
                  AND a.entity = b.trading_partner AND b.amount < 0
                  AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
-            ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
-                 AND f.to_currency = b.currency AND a.event_date >= f.date
-            WHERE a.trading_partner IS NOT NULL AND a.amount > 0
-              AND (a.ref IS NULL OR b.ref IS NULL)
-              AND abs(CASE WHEN a.currency = b.currency THEN a.amount
-                           ELSE round(a.amount * f.rate, 4) END + b.amount) <= $tol_abs
+            {_IC_FX}
+            WHERE a.amount > 0 AND (a.ref IS NULL OR b.ref IS NULL)
+              AND abs({_A_IN_B} + b.amount) <= $tol_abs
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         Step("intercompany by amount: matches", "INSERT INTO recon__m " + per_side(

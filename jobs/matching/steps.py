@@ -18,13 +18,17 @@ def norm(expr: str) -> str:
     a number without its leading zeros (the ERP keeps 0091000005, the customer writes
     91000005)."""
     letters_digits = f"regexp_replace(upper(coalesce({expr}, '')), '[^A-Z0-9]', '', 'g')"
-    return f"nullif(regexp_replace({letters_digits}, '^0+([0-9]*)$', '\\1', 'g'), '')"
+    return f"nullif({_without_leading_zeros(letters_digits)}, '')"
 
 
 def unpadded(expr: str) -> str:
     """``expr`` (already letters and digits) as ``norm`` would leave it: a number without its
     leading zeros; the regular expression only runs on what starts with a zero."""
-    return f"CASE WHEN {expr} LIKE '0%' THEN regexp_replace({expr}, '^0+([0-9]*)$', '\\1', 'g') ELSE {expr} END"
+    return f"CASE WHEN {expr} LIKE '0%' THEN {_without_leading_zeros(expr)} ELSE {expr} END"
+
+
+def _without_leading_zeros(expr: str) -> str:
+    return f"regexp_replace({expr}, '^0+([0-9]*)$', '\\1', 'g')"
 
 
 def claim(rule_table: str, column: str = "record_id") -> Step:
