@@ -205,7 +205,7 @@ def test_inputs_and_results_can_live_in_a_catalog(spark, tmp_path):
     con.execute("CREATE TEMP TABLE duck_exc AS SELECT * EXCLUDE (candidates) FROM recon__exc_now")
     con.execute("CREATE TEMP TABLE duck_groups AS SELECT match_id, record_id FROM recon__groups")
     spark.sql("CREATE DATABASE IF NOT EXISTS recon_in")
-    for name in ("account", "bank_transaction", "billing_event", "counterparty", "fx_rate",
+    for name in ("account", "bank_transaction", "billing_event", "counterparty", "entity", "fx_rate",
                  "ledger_line", "purchase_order", "purchase_order_line", "receipt",
                  "record_failure", "snapshot", "supplier_invoice"):
         path = spark_engine.export_table(con, name, tmp_path / "export")

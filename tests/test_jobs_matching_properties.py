@@ -125,3 +125,22 @@ def test_running_twice_gives_identical_exports(tmp_path, repeat):
         exports.append((exceptions_table(con).to_pylist(), matches_table(con).to_pylist()))
         con.close()
     assert exports[0] == exports[1]
+
+
+@given(amounts=st.lists(st.decimals(min_value=-999, max_value=999, places=2,
+                                    allow_nan=False, allow_infinity=False),
+                        min_size=2, max_size=12),
+       picks=st.lists(st.booleans(), min_size=12, max_size=12))
+def test_unique_subset_returns_the_only_subset_that_adds_up_or_nothing(amounts, picks):
+    import itertools
+
+    from jobs.matching.run import unique_subset
+    ids = [f"r{i}" for i in range(len(amounts))]
+    target = sum((a for a, p in zip(amounts, picks, strict=False) if p), Decimal(0))
+    got = unique_subset(ids, amounts, target)
+    subsets = [c for n in range(1, len(ids) + 1) for c in itertools.combinations(range(len(ids)), n)
+               if sum((amounts[i] for i in c), Decimal(0)) == target]
+    if len(subsets) == 1:
+        assert got == [ids[i] for i in subsets[0]]
+    else:
+        assert got is None

@@ -224,3 +224,65 @@ def test_batch_entry_split_by_the_bank_matches_the_one_erp_line_of_its_amount(co
     assert got["E1/2"][2] == got["DE01/2026/C1/1"][2] == got["E1/1"][2]
     # two ERP lines of 50.00 in the window: not a guess
     assert got["E2/1"][0] == got["E2/2"][0] == got["DE01/2026/C2/1"][0] == "exception"
+
+
+def test_payment_run_in_two_debits_each_with_the_subset_of_its_lines(con, settings):
+    """F110 run R-1 paid in two debits that both name the run; its five lines carry the run id.
+    Each debit takes the one subset of the run's lines adding up to it."""
+    load(con, "bank_transaction", [
+        bank("D1", "-12054.10", "2026-01-20", text="BACS F110-20260120-DE01-8"),
+        bank("D2", "-8957.53", "2026-01-20", text="BACS F110-20260120-DE01-8")])
+    lines = []
+    for i, amt in enumerate(["-706.69", "-7318.41", "-4029.00", "-227.04", "-8730.49"], start=1):
+        lines += balanced(erp(f"P{i}", amt, "2026-01-20", assignment="F110-20260120-DE01-8"))
+    load(con, "ledger_line", lines)
+    got = outcome(con, settings)
+    assert got["D1"][:2] == ("match", "batch_payment")
+    assert {got[f"DE01/2026/P{i}/1"][2] for i in (1, 2, 3)} == {got["D1"][2]}
+    assert got["D2"][:2] == ("match", "batch_payment")
+    assert {got[f"DE01/2026/P{i}/1"][2] for i in (4, 5)} == {got["D2"][2]}
+
+
+def test_debit_two_subsets_of_the_run_add_up_to_stays_an_exception(con, settings):
+    load(con, "bank_transaction", [bank("D1", "-300.00", "2026-01-20", text="RUN F110-X-77")])
+    lines = []
+    for i, amt in enumerate(["-100.00", "-200.00", "-300.00", "-50.00"], start=1):
+        lines += balanced(erp(f"Q{i}", amt, "2026-01-20", assignment="F110-X-77"))
+    load(con, "ledger_line", lines)
+    got = outcome(con, settings)  # 100 + 200 and 300 alone: never guess
+    assert got["D1"][0] == "exception"
+    assert all(got[f"DE01/2026/Q{i}/1"][0] == "exception" for i in (1, 2, 3, 4))
+
+
+def test_line_its_own_payment_names_is_not_taken_by_the_run_debit(con, settings):
+    """A line paid on its own (end-to-end id = its document number) that also carries the run
+    id: it is its own payment's, and the run's debit balances without it."""
+    load(con, "bank_transaction", [
+        bank("S1", "-40.00", "2026-01-20", e2e="2000000001"),
+        bank("D1", "-105.00", "2026-01-20", e2e="F110-RUN-2")])
+    load(con, "ledger_line",
+         balanced(erp("2000000001", "-40.00", "2026-01-20", assignment="F110-RUN-2"))
+         + balanced(erp("2000000002", "-60.00", "2026-01-20", assignment="F110-RUN-2"))
+         + balanced(erp("2000000003", "-45.00", "2026-01-20", assignment="F110-RUN-2")))
+    got = outcome(con, settings)
+    assert got["S1"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/2000000001/1"][2] == got["S1"][2]
+    assert got["D1"][:2] == ("match", "batch_payment")
+    assert {got[f"DE01/2026/{d}/1"][2] for d in ("2000000002", "2000000003")} == {got["D1"][2]}
+
+
+def test_payment_booked_as_one_document_with_a_bank_line_per_invoice(con, settings):
+    """The customer names the first invoice only; the ERP cleared three invoices with one
+    bank-account line each in one document: the payment is the whole document, not an
+    overpayment of the first."""
+    load(con, "bank_transaction", [bank("B1", "1308935.00", "2026-01-20",
+                                        name="92000017 SAKURA SHOJI")])
+    load(con, "ledger_line", [
+        erp("1400000902", "308988.00", "2026-01-21", line=1, assignment="0092000017"),
+        erp("1400000902", "604112.00", "2026-01-21", line=2, assignment="0092000020"),
+        erp("1400000902", "395835.00", "2026-01-21", line=3, assignment="0092000021"),
+        erp("1400000902", "-1308935.00", "2026-01-21", line=4, gl="140000",
+            account_type="D", customer="C100")])
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "batch_payment")
+    assert {got[f"DE01/2026/1400000902/{i}"][2] for i in (1, 2, 3)} == {got["B1"][2]}

@@ -27,12 +27,19 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.functions import pandas_udf
-from pyspark.sql.types import DoubleType
+from pyspark.sql.types import ArrayType, DoubleType, StringType
 
 from jobs.currencies import iso_codes
 from jobs.engines import dialect
 from jobs.matching.results import GROUPS, SCOPE
-from jobs.matching.run import MatchReport, StepFailed, all_steps, name_similarity, rule_params
+from jobs.matching.run import (
+    MatchReport,
+    StepFailed,
+    all_steps,
+    name_similarity,
+    rule_params,
+    unique_subset,
+)
 from jobs.matching.steps import Step
 from jobs.settings import Settings
 from jobs.validation_checks import ensure_tables
@@ -89,8 +96,16 @@ def _name_score(left: pd.Series, right: pd.Series) -> pd.Series:
     return pd.Series(pd.array(scores, dtype="Float64"))
 
 
+@pandas_udf(ArrayType(StringType()))
+def _unique_subset(ids: pd.Series, amounts: pd.Series, target: pd.Series) -> pd.Series:
+    # lists arrive as arrays; DECIMAL elements as decimal.Decimal, exact as in DuckDB
+    return pd.Series([None if i is None or a is None else unique_subset(list(i), list(a), t)
+                      for i, a, t in zip(ids, amounts, target, strict=True)], dtype=object)
+
+
 def _register(spark: SparkSession) -> None:
     spark.udf.register("name_score", _name_score)
+    spark.udf.register("unique_subset", _unique_subset)
 
 
 def match(con: duckdb.DuckDBPyConnection, settings: Settings, as_of: dt.date,

@@ -21,6 +21,7 @@ from jobs.matching.steps import (
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
+MAX_SUBSET_LINES = 20  # jobs.matching.run.unique_subset gives up beyond
 
 _PAIR_COLS = """b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
                 b.currency, b.charges_amount AS l_charges,
@@ -143,7 +144,13 @@ def payout_steps(conf: float) -> list[Step]:
     ]
 
 
-def exact_reference_steps(conf: float) -> list[Step]:
+def exact_reference_steps(conf: float, split_conf: float | None) -> list[Step]:
+    """Bank line and ERP line on its account sharing a reference. With ``split_conf`` (the
+    batch rule is on), split documents are taken from the candidates first (confidence)."""
+    split = document_split_steps(split_conf) if split_conf is not None else []
+    # what the split documents took: the candidates were found before them
+    taken = ("""ANTI JOIN recon__p_doc x ON x.l_id = c.l_id
+            ANTI JOIN recon__p_doc y ON y.r_id = c.r_id""" if split else "")
     # no DISTINCT: a bank line has one reference, an ERP line each key once (recon__erp_key)
     body = f"""SELECT {_PAIR_COLS} FROM {open_rows('recon__bank', 'b')}
                JOIN recon__erp_key k ON k.key = b.ref
@@ -178,15 +185,72 @@ def exact_reference_steps(conf: float) -> list[Step]:
             SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l,
                    count(*) OVER (PARTITION BY r_id) AS n_r
             FROM ({body})"""),
-        Step("recon__p_exact", """
+        *split,
+        # An ERP line that one bank line names on its own and a payment run's debit names too
+        # (by the run id the line carries as its assignment) is that bank line's: the run
+        # then balances without it (batch rule) or stays open. Two single candidates: neither.
+        Step("recon__p_exact", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_exact AS
-            SELECT * FROM recon__exact_c WHERE n_l = 1 AND n_r = 1"""),
+            SELECT c.* FROM recon__exact_c c
+            {taken}
+            WHERE n_l = 1
+              AND (n_r = 1 OR r_id IN (SELECT r_id FROM recon__exact_c WHERE n_r > 1
+                                       GROUP BY r_id HAVING count(*) FILTER (WHERE n_l = 1) = 1))"""),
         *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
         claim("recon__p_exact", "unnest([l_id, r_id])"),
         _unique_pairs("recon__p_exact_fx", in_fx),
         *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
                       tolerance="$fx_band * abs(r_cmp)", tol_rule="fx_tolerance"),
         claim("recon__p_exact_fx", "unnest([l_id, r_id])"),
+    ]
+
+
+def document_split_steps(conf: float) -> list[Step]:
+    """A payment the ERP booked as one document with a bank-account line per invoice it
+    settles, named by the bank line through one or some of those lines (its reference, or
+    invoice numbers in its text, often glued at a wrap): the bank line and all the document's
+    open lines on that account, when together they equal its amount. Runs before the
+    reference pairs, which would otherwise call the one named line an overpayment."""
+    named = """SELECT l_id, r_id FROM recon__exact_c WHERE l_amt <> r_cmp
+               UNION
+               SELECT g.record_id, k.record_id FROM recon__grams g
+               JOIN recon__erp_key k ON k.key = g.gram"""
+    return [
+        Step("document split", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_doc AS
+            WITH docs AS (SELECT DISTINCT n.l_id, e.entity, e.fiscal_year, e.document_number,
+                                 e.gl_account, e.currency
+                          FROM ({named}) n JOIN recon__erp e ON e.record_id = n.r_id
+                          WHERE e.on_bank_gl),
+                 lines AS (SELECT d.l_id, list(e.record_id) AS r_ids, sum(e.amount) AS total,
+                                  any_value(d.entity) AS entity,
+                                  any_value(d.gl_account) AS gl_account,
+                                  any_value(d.currency) AS currency
+                           FROM docs d JOIN {open_rows('recon__erp', 'e')}
+                                ON e.on_bank_gl AND e.entity = d.entity
+                                AND e.fiscal_year = d.fiscal_year
+                                AND e.document_number = d.document_number
+                                AND e.gl_account = d.gl_account AND e.currency = d.currency
+                                AND e.amount IS NOT NULL
+                           GROUP BY d.l_id, d.entity, d.fiscal_year, d.document_number,
+                                    d.gl_account, d.currency
+                           HAVING count(*) >= 2),
+                 -- one such document per bank line
+                 fit AS (SELECT l.l_id, l.r_ids
+                         FROM lines l JOIN {open_rows('recon__bank', 'b')} ON b.record_id = l.l_id
+                              AND b.entity = l.entity AND b.gl_account = l.gl_account
+                              AND b.currency = l.currency AND abs(b.amount - l.total) <= $tol_abs
+                         QUALIFY count(*) OVER (PARTITION BY l.l_id) = 1),
+                 members AS (SELECT l_id, unnest(r_ids) AS r_id,
+                                    {match_id("[l_id] || r_ids")} AS match_id FROM fit)
+            -- and one bank line per document: a document two bank lines fit is neither's
+            SELECT l_id, r_id, match_id FROM (
+                SELECT *, count(*) OVER (PARTITION BY r_id) AS n_r FROM members)
+            QUALIFY max(n_r) OVER (PARTITION BY l_id) = 1"""),
+        Step("document split: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM ("
+             + per_side(f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
+                        "recon__p_doc", LEFT_RIGHT) + ")"),
+        claim("recon__p_doc", "unnest([l_id, r_id])"),
     ]
 
 
@@ -214,11 +278,12 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
                 WHERE (n_l > 1 OR n_r > 1)  -- the unique pairs are claimed already
                   AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.l_id)
                   AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.r_id)"""
+    candidates = f"{_text_candidates()} UNION {by_ref}"
     return [
         Step("batch candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_batch AS
             SELECT *, {match_id("[l_id] || list(r_id) OVER (PARTITION BY l_id)")} AS match_id
-            FROM (SELECT * FROM ({_text_candidates()} UNION {by_ref})
+            FROM (SELECT * FROM ({candidates})
                   QUALIFY count(*) OVER (PARTITION BY r_id) = 1
                       AND count(*) OVER (PARTITION BY l_id) BETWEEN 2 AND {int(max_batch)}
                       AND abs(l_amt - sum(r_cmp) OVER (PARTITION BY l_id)) <= $tol_abs)"""),
@@ -227,6 +292,33 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
             f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
             "recon__p_batch", LEFT_RIGHT) + ")"),
         claim("recon__p_batch", "unnest([l_id, r_id])"),
+        # A payment run paid in several debits, each naming the run, or a debit that leaves
+        # out a line of the run (paid separately, or failed): each debit with the one subset
+        # of the run's open lines that adds up to it exactly. Lines two debits' subsets share
+        # are neither's; no subset, or two, is an exception.
+        Step("batch subsets", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_subset AS
+            WITH open AS (SELECT c.l_id, c.r_id, c.l_amt, c.r_cmp FROM ({candidates}) c
+                          WHERE NOT c.l_foreign
+                            AND NOT EXISTS (SELECT 1 FROM recon__claimed x
+                                            WHERE x.record_id = c.l_id)
+                            AND NOT EXISTS (SELECT 1 FROM recon__claimed x
+                                            WHERE x.record_id = c.r_id)),
+                 picked AS (SELECT l_id, unique_subset(list(r_id ORDER BY r_id),
+                                                       list(r_cmp ORDER BY r_id),
+                                                       any_value(l_amt)) AS r_ids
+                            FROM open GROUP BY l_id
+                            HAVING count(*) BETWEEN 2 AND {MAX_SUBSET_LINES}),
+                 members AS (SELECT l_id, unnest(r_ids) AS r_id,
+                                    {match_id("[l_id] || r_ids")} AS match_id
+                             FROM picked WHERE r_ids IS NOT NULL)
+            SELECT l_id, r_id, match_id FROM (
+                SELECT *, count(*) OVER (PARTITION BY r_id) AS n_r FROM members)
+            QUALIFY max(n_r) OVER (PARTITION BY l_id) = 1"""),
+        Step("batch subsets: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM ("
+             + per_side(f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
+                        "recon__p_subset", LEFT_RIGHT) + ")"),
+        claim("recon__p_subset", "unnest([l_id, r_id])"),
         # The other way round: a batch entry the bank split into its transaction details (a
         # direct-debit collection of many debtors) that the ERP booked as one line for the
         # entry's amount. The open details must add up to the entry; the line must

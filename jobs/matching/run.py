@@ -45,9 +45,13 @@ class MatchReport:
 
 def rule_steps(rule: str, settings: Settings) -> list[Step]:
     conf = CONFIDENCE[rule]
+    # a split document is a one-to-many group (batch_payment) found from the reference
+    # candidates, before their pairs are taken
+    split = (CONFIDENCE["batch_payment"] if "batch_payment" in settings.matching.rule_order
+             else None)
     return {
         "payout_net_of_fees": lambda: rules_bank.payout_steps(conf),
-        "exact_reference": lambda: (rules_bank.exact_reference_steps(conf)
+        "exact_reference": lambda: (rules_bank.exact_reference_steps(conf, split)
                                     + rules_other.charge_invoice_steps(conf)),
         "reference_in_text": lambda: rules_bank.reference_in_text_steps(conf),
         "batch_payment": lambda: rules_bank.batch_payment_steps(
@@ -131,6 +135,44 @@ def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.float64())
 
 
+MAX_SUBSET_LINES = 20  # 2 × 2^10 partial sums: a payment run's debit among its lines
+
+
+def unique_subset(ids: list[str], amounts: list, target) -> list[str] | None:
+    """The ids of the one subset of ``amounts`` that adds up exactly to ``target``; None when
+    no subset or more than one does (never guess), or for more than MAX_SUBSET_LINES lines.
+    Meet in the middle: every sum of each half, then the pairs that complete each other."""
+    if target is None or not 2 <= len(ids) <= MAX_SUBSET_LINES or None in amounts:
+        return None
+    half = len(ids) // 2
+
+    def sums(values: list) -> dict:
+        out: dict = {0: [0]}
+        for i, v in enumerate(values):
+            step: dict = {}
+            for total, masks in out.items():  # each subset without value i, and with it
+                step.setdefault(total, []).extend(masks)
+                step.setdefault(total + v, []).extend(m | 1 << i for m in masks)
+            out = step
+        return out
+
+    left, right = sums(amounts[:half]), sums(amounts[half:])
+    found = [(a, b) for total, bs in right.items() for b in bs
+             for a in left.get(target - total, []) if a or b]  # not the empty subset
+    if len(found) != 1:
+        return None
+    a, b = found[0]
+    mask = a | b << half
+    return [i for k, i in enumerate(ids) if mask >> k & 1]
+
+
+def _unique_subset(ids: pa.Array, amounts: pa.Array, target: pa.Array) -> pa.Array:
+    out = [unique_subset(i, a, t) if i is not None and a is not None else None
+           for i, a, t in zip(ids.to_pylist(), amounts.to_pylist(), target.to_pylist(),
+                              strict=True)]
+    return pa.array(out, type=pa.list_(pa.string()))
+
+
 def rule_params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -> dict:
     m = settings.matching
     return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
@@ -142,6 +184,9 @@ def rule_params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -
 def _register(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.create_function("name_score", _name_score, ["VARCHAR", "VARCHAR"], "DOUBLE",
+                            type="arrow", null_handling="special")
+        con.create_function("unique_subset", _unique_subset,
+                            ["VARCHAR[]", "DECIMAL(18,4)[]", "DECIMAL(18,4)"], "VARCHAR[]",
                             type="arrow", null_handling="special")
     except duckdb.NotImplementedException:
         pass  # already registered on this connection
