@@ -204,3 +204,54 @@ def test_intercompany_pair_without_reference_by_amount_and_window(con, settings)
     assert got["DE01/2026/IC5/1"][:2] == ("match", "intercompany_pair")
     assert got["US01/2026/IC6/1"][2] == got["DE01/2026/IC5/1"][2]
     assert got["DE01/2026/IC7/1"][0] == "exception"  # 13 days apart: outside the window
+
+
+def test_erp_on_the_old_po_prices_for_a_partial_delivery_is_po_change_not_synced(con, settings):
+    """PO v2 raised the price of line 1 (10 → 12); 5 of 8 arrived; procurement invoiced 5 × 12,
+    the ERP booked 5 × 10: the old version's value of what was received."""
+    load(con, "purchase_order", [purchase_order("PO3", 1, "80.00", "2026-01-02"),
+                                 purchase_order("PO3", 2, "96.00", "2026-01-05")])
+    con.execute("""INSERT INTO purchase_order_line (po_record_id, line_num, po_number, version,
+                   quantity, price, total)
+                   SELECT record_id, 1, 'PO3', version, 8, total / 8, total FROM purchase_order""")
+    load(con, "receipt", [receipt("R3", "PO3", "5", "2026-01-07")])
+    load(con, "supplier_invoice", [supplier_invoice("I3", "SI-3", "PO3", "60.00", "2026-01-08")])
+    load(con, "ledger_line", balanced(erp("K3", "-50.00", "2026-01-09", gl="160000",
+                                          account_type="K", vendor="V900",
+                                          purchase_order="PO3", ref="SI-3")))
+    got = outcome(con, settings)
+    for ref in ("PO3#v2", "R3", "I3", "DE01/2026/K3/1"):
+        assert got[ref][:2] == ("exception", "po_change_not_synced"), ref
+
+
+def test_intercompany_reference_written_in_the_partner_line_text(con, settings):
+    load(con, "ledger_line",
+         balanced(erp("IC9", "1000.00", "2026-01-15", gl="140000", account_type="D",
+                      trading_partner="US01", ref="IC25-0113", text="Recharge IC25-0113"))
+         + balanced(erp("IC10", "-1100.00", "2026-01-16", gl="240000", account_type="K",
+                        cc="US01", currency="USD", trading_partner="DE01",
+                        text="IC invoice IC25-0113"))
+         + balanced(erp("IC11", "1000.00", "2026-01-15", gl="140000", account_type="D",
+                        trading_partner="US01", ref="IC25-0114"))
+         + balanced(erp("IC12", "-1500.00", "2026-01-16", gl="240000", account_type="K",
+                        cc="US01", currency="USD", trading_partner="DE01",
+                        text="IC invoice IC25-0114")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC9/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC10/1"][2] == got["DE01/2026/IC9/1"][2]
+    assert got["DE01/2026/IC11/1"][:2] == ("exception", "intercompany_imbalance")
+    assert got["US01/2026/IC12/1"][3] == "DE01/2026/IC11/1"
+
+
+def test_trading_partner_no_entity_has_is_a_mapping_error_with_its_counterpart(con, settings):
+    load(con, "ledger_line",
+         balanced(erp("IC13", "-250.00", "2026-01-15", gl="240000", account_type="K",
+                      trading_partner="US1"))
+         + balanced(erp("IC14", "250.00", "2026-01-16", gl="140000", account_type="D",
+                        cc="US01", trading_partner="DE01"))
+         + balanced(erp("IC15", "-75.00", "2026-01-15", gl="240000", account_type="K",
+                        trading_partner="XX99")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC13/1"] == ("exception", "mapping_error", None, "US01/2026/IC14/1")
+    assert got["US01/2026/IC14/1"] == ("exception", "mapping_error", None, "DE01/2026/IC13/1")
+    assert got["DE01/2026/IC15/1"][:2] == ("exception", "mapping_error")

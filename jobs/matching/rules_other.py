@@ -9,6 +9,7 @@ from jobs.matching.steps import (
     Step,
     claim,
     match_id,
+    norm,
     open_rows,
     pair_match_id,
     per_side,
@@ -105,14 +106,31 @@ _IC_FX = """ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
 _A_IN_B = "CASE WHEN a.currency = b.currency THEN a.amount ELSE round(a.amount * f.rate, 4) END"
 
 
+def _ic_outcome(table: str, conf: float) -> list[Step]:
+    """Within the rate band after FX a match, beyond it (or without a rate) an imbalance."""
+    agrees = "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))"
+    return [
+        Step(f"{table}: matches", "INSERT INTO recon__m " + per_side(
+            f"'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
+            + pair_match_id("l_id", "r_id"), table, LEFT_RIGHT, agrees)),
+        Step(f"{table}: disputes", "INSERT INTO recon__d " + per_side(
+            "'intercompany', 'intercompany_imbalance', NULL, {id}, {other}, a_conv + b_amt",
+            table, EACH_OTHER, f"NOT ({agrees})")),
+        claim(table, "unnest([l_id, r_id])"),
+    ]
+
+
+_IC_PAIR = f"""a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
+               {_A_IN_B} AS a_conv"""
+
+
 def intercompany_steps(conf: float) -> list[Step]:
     """Receivable of entity A ↔ payable of entity B with the same reference, after FX at A's
     posting date (fx_rates, either direction); beyond the rate band it is an imbalance."""
     return [
         Step("recon__p_ic", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_ic AS
-            SELECT a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
-                   {_A_IN_B} AS a_conv
+            SELECT {_IC_PAIR}
             FROM recon__erp a
             JOIN recon__erp b ON b.entity = a.trading_partner AND a.entity = b.trading_partner
                  AND b.ref = a.ref AND b.amount < 0 AND {unclaimed('b')}
@@ -121,16 +139,29 @@ def intercompany_steps(conf: float) -> list[Step]:
               AND {unclaimed('a')}
             QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
-        Step("intercompany: matches", "INSERT INTO recon__m " + per_side(
-            f"'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
-            + pair_match_id("l_id", "r_id"),
-            "recon__p_ic", LEFT_RIGHT,
-            "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))")),
-        Step("intercompany: disputes", "INSERT INTO recon__d " + per_side(
-            "'intercompany', 'intercompany_imbalance', NULL, {id}, {other}, "
-            "a_conv + b_amt", "recon__p_ic", EACH_OTHER,
-            "a_conv IS NULL OR abs(a_conv + b_amt) > greatest($tol_abs, $fx_band * abs(b_amt))")),
-        claim("recon__p_ic", "unnest([l_id, r_id])"),
+        *_ic_outcome("recon__p_ic", conf),
+        # One side's reference written only in the other's line text ('IC invoice IC25-0113'):
+        # the words of the text that hold a digit, normalised as references are.
+        Step("recon__p_ic_text", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_ic_text AS
+            WITH lines AS (SELECT * FROM {open_rows(_IC_LINES, 'x')}),
+                 words AS (SELECT record_id, {norm('w')} AS key
+                           FROM (SELECT record_id, unnest(string_split(name, ' ')) AS w
+                                 FROM lines WHERE name IS NOT NULL)
+                           WHERE regexp_matches(w, '[0-9]')),
+                 named AS (SELECT x.record_id AS p, w.record_id AS q
+                           FROM lines x JOIN words w ON w.key = x.ref
+                           WHERE x.ref IS NOT NULL AND length(x.ref) >= 5),
+                 pairs AS (SELECT p, q FROM named UNION SELECT q, p FROM named)
+            SELECT {_IC_PAIR}
+            FROM pairs JOIN lines a ON a.record_id = pairs.p
+            JOIN lines b ON b.record_id = pairs.q AND b.entity = a.trading_partner
+                 AND a.entity = b.trading_partner AND b.amount < 0
+            {_IC_FX}
+            WHERE a.amount > 0
+            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        *_ic_outcome("recon__p_ic_text", conf),
         # One side booked without the reference: the entity pair, the amount after FX (within
         # the absolute tolerance only) and the date window, when each has one candidate.
         Step("recon__p_ic_amount", f"""
@@ -149,6 +180,31 @@ def intercompany_steps(conf: float) -> list[Step]:
             f"'intercompany', 'intercompany_pair', {conf - 0.1}, {{id}}, {{side}}, "
             + pair_match_id("l_id", "r_id"), "recon__p_ic_amount", LEFT_RIGHT)),
         claim("recon__p_ic_amount", "unnest([l_id, r_id])"),
+        # A trading partner that is no entity of the group (a mistyped VBUND: 'GB2') is a
+        # mapping error, with the line of that partner's entity naming this one's entity for
+        # the opposite amount in the same currency within the window, when unique both ways.
+        Step("recon__ic_unknown", f"""
+            CREATE OR REPLACE TEMP TABLE recon__ic_unknown AS
+            WITH lines AS (SELECT * FROM {open_rows(_IC_LINES, 'x')}),
+                 unknown AS (SELECT * FROM lines
+                             WHERE trading_partner NOT IN (SELECT company_code FROM entity)
+                               AND EXISTS (SELECT 1 FROM entity)),
+                 pairs AS (SELECT u.record_id AS l_id, o.record_id AS r_id, u.amount + o.amount AS diff
+                           FROM unknown u JOIN lines o ON o.trading_partner = u.entity
+                                AND o.entity <> u.entity AND o.currency = u.currency
+                                AND o.amount = -u.amount
+                                AND abs(date_diff('day', u.event_date, o.event_date)) <= $window
+                           QUALIFY count(*) OVER (PARTITION BY u.record_id) = 1
+                               AND count(*) OVER (PARTITION BY o.record_id) = 1)
+            SELECT u.record_id AS l_id, p.r_id, p.diff
+            FROM unknown u LEFT JOIN pairs p ON p.l_id = u.record_id"""),
+        Step("unknown trading partner: disputes", """
+            INSERT INTO recon__d
+            SELECT 'intercompany', 'mapping_error', NULL, l_id, r_id, diff FROM recon__ic_unknown
+            UNION ALL
+            SELECT 'intercompany', 'mapping_error', NULL, r_id, l_id, -diff FROM recon__ic_unknown
+            WHERE r_id IS NOT NULL"""),
+        claim("recon__ic_unknown", "unnest(list_filter([l_id, r_id], x -> x IS NOT NULL))"),
     ]
 
 
@@ -164,14 +220,17 @@ def three_way_steps(conf: float) -> list[Step]:
     return [
         # what the receipts are worth at the latest PO version's prices, line by line: a
         # partial delivery is invoiced for what arrived, not for the whole order
+        # (at every version's prices: an ERP invoice booked on an older version's prices for
+        # a partial delivery is that version's received value, not its total)
         Step("received value", """
             CREATE OR REPLACE TEMP TABLE recon__received AS
-            SELECT r.po, sum(r.quantity * l.price) AS received_value
+            SELECT r.po, p.version, any_value(p.latest) AS latest,
+                   sum(r.quantity * l.price) AS received_value
             FROM recon__receipt r
-            JOIN recon__po_all p ON p.po = r.po AND p.latest
+            JOIN recon__po_all p ON p.po = r.po
             JOIN purchase_order_line l ON l.po_number = p.po_number AND l.version = p.version
                  AND l.line_num = r.line_num
-            GROUP BY r.po"""),
+            GROUP BY r.po, p.version"""),
         Step("recon__chain", f"""
             CREATE OR REPLACE TEMP TABLE recon__chain AS
             WITH inv AS (SELECT * FROM recon__sinv s WHERE s.po IS NOT NULL AND {unclaimed('s')}
@@ -184,12 +243,15 @@ def three_way_steps(conf: float) -> list[Step]:
                    po.amount AS po_total, inv.amount AS inv_total, -erp.amount AS erp_total,
                    inv.erp_vendor IS NOT NULL AND inv.erp_vendor = erp.vendor AS vendor_ok,
                    EXISTS (SELECT 1 FROM recon__po_all o WHERE o.po = inv.po AND NOT o.latest
-                           AND abs(o.amount + erp.amount) <= $tol_abs) AS erp_has_old_version,
+                           AND abs(o.amount + erp.amount) <= $tol_abs)
+                   OR EXISTS (SELECT 1 FROM recon__received o WHERE o.po = inv.po
+                              AND NOT o.latest AND abs(o.received_value + erp.amount) <= $tol_abs)
+                       AS erp_has_old_version,
                    (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts,
                    rv.received_value
             FROM inv JOIN erp ON erp.po = inv.po AND erp.currency = inv.currency
             LEFT JOIN po ON po.po = inv.po
-            LEFT JOIN recon__received rv ON rv.po = inv.po"""),
+            LEFT JOIN recon__received rv ON rv.po = inv.po AND rv.latest"""),
         Step("recon__chain_outcome", """
             CREATE OR REPLACE TEMP TABLE recon__chain_outcome AS
             SELECT *, CASE
@@ -200,7 +262,9 @@ def three_way_steps(conf: float) -> list[Step]:
                           OR abs(inv_total - received_value)
                              <= $tol_abs + $price_tol * abs(received_value)) THEN 'match'
                 WHEN erp_has_old_version AND po_id IS NOT NULL
-                     AND abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
+                     AND (abs(inv_total - po_total) <= $tol_abs + $price_tol * abs(po_total)
+                          OR abs(inv_total - received_value)
+                             <= $tol_abs + $price_tol * abs(received_value))
                      THEN 'po_change_not_synced'
                 WHEN abs(inv_total - erp_total) > $tol_abs THEN 'amount_variance'
                 ELSE 'wait' END AS outcome,
