@@ -255,3 +255,27 @@ def test_trading_partner_no_entity_has_is_a_mapping_error_with_its_counterpart(c
     assert got["DE01/2026/IC13/1"] == ("exception", "mapping_error", None, "US01/2026/IC14/1")
     assert got["US01/2026/IC14/1"] == ("exception", "mapping_error", None, "DE01/2026/IC13/1")
     assert got["DE01/2026/IC15/1"][:2] == ("exception", "mapping_error")
+
+
+def test_po_change_on_lines_not_received_leaves_an_invoice_difference_an_amount_variance(
+        con, settings):
+    """v2 changed the price of line 2 only; only line 1 arrived: what was received is worth the
+    same under both versions, so the ERP is not on an old version and 50.40 against 50 (within
+    the price tolerance of what was received, not of the ERP line) is a plain
+    amount variance."""
+    load(con, "purchase_order", [purchase_order("PO4", 1, "100.00", "2026-01-02"),
+                                 purchase_order("PO4", 2, "104.00", "2026-01-05")])
+    con.execute("""INSERT INTO purchase_order_line (po_record_id, line_num, po_number, version,
+                   quantity, price, total)
+                   SELECT record_id, 1, 'PO4', version, 8, 10, 80 FROM purchase_order
+                   UNION ALL
+                   SELECT record_id, 2, 'PO4', version, 4, 4 + version, 4 * (4 + version)
+                   FROM purchase_order""")
+    load(con, "receipt", [receipt("R4", "PO4", "5", "2026-01-07")])
+    load(con, "supplier_invoice", [supplier_invoice("I4", "SI-4", "PO4", "50.40", "2026-01-08")])
+    load(con, "ledger_line", balanced(erp("K4", "-50.00", "2026-01-09", gl="160000",
+                                          account_type="K", vendor="V900",
+                                          purchase_order="PO4", ref="SI-4")))
+    got = outcome(con, settings)
+    for ref in ("PO4#v2", "R4", "I4", "DE01/2026/K4/1"):
+        assert got[ref][:2] == ("exception", "amount_variance"), ref

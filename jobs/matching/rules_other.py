@@ -242,10 +242,14 @@ def three_way_steps(conf: float) -> list[Step]:
             SELECT inv.po, po.record_id AS po_id, inv.record_id AS inv_id, erp.record_id AS erp_id,
                    po.amount AS po_total, inv.amount AS inv_total, -erp.amount AS erp_total,
                    inv.erp_vendor IS NOT NULL AND inv.erp_vendor = erp.vendor AS vendor_ok,
+                   -- an older version's figure the latest one does not share
                    EXISTS (SELECT 1 FROM recon__po_all o WHERE o.po = inv.po AND NOT o.latest
-                           AND abs(o.amount + erp.amount) <= $tol_abs)
+                           AND abs(o.amount + erp.amount) <= $tol_abs
+                           AND abs(o.amount - coalesce(po.amount, 0)) > $tol_abs)
                    OR EXISTS (SELECT 1 FROM recon__received o WHERE o.po = inv.po
-                              AND NOT o.latest AND abs(o.received_value + erp.amount) <= $tol_abs)
+                              AND NOT o.latest AND abs(o.received_value + erp.amount) <= $tol_abs
+                              AND abs(o.received_value - coalesce(rv.received_value, 0))
+                                  > $tol_abs)
                        AS erp_has_old_version,
                    (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts,
                    rv.received_value
