@@ -254,18 +254,22 @@ def test_debit_two_subsets_of_the_run_add_up_to_stays_an_exception(con, settings
     assert all(got[f"DE01/2026/Q{i}/1"][0] == "exception" for i in (1, 2, 3, 4))
 
 
-def test_line_its_own_payment_names_is_not_taken_by_the_run_debit(con, settings):
-    """A line paid on its own (end-to-end id = its document number) that also carries the run
-    id: it is its own payment's, and the run's debit balances without it."""
+@pytest.mark.parametrize("named_in", ["e2e", "text"])
+def test_line_its_own_payment_names_is_not_taken_by_the_run_debit(con, settings, named_in):
+    """A line paid on its own (its document number as end-to-end id, or in the text) that also
+    carries the run id: it is its own payment's, and the run's debit balances without it."""
+    def naming(ref: str) -> dict:
+        return {"e2e": ref} if named_in == "e2e" else {"text": f"BACS ACME GMBH REF {ref}"}
     load(con, "bank_transaction", [
-        bank("S1", "-40.00", "2026-01-20", e2e="2000000001"),
-        bank("D1", "-105.00", "2026-01-20", e2e="F110-RUN-2")])
+        bank("S1", "-40.00", "2026-01-20", **naming("2000000001")),
+        bank("D1", "-105.00", "2026-01-20", **naming("F110-RUN-2"))])
     load(con, "ledger_line",
          balanced(erp("2000000001", "-40.00", "2026-01-20", assignment="F110-RUN-2"))
          + balanced(erp("2000000002", "-60.00", "2026-01-20", assignment="F110-RUN-2"))
          + balanced(erp("2000000003", "-45.00", "2026-01-20", assignment="F110-RUN-2")))
     got = outcome(con, settings)
-    assert got["S1"][:2] == ("match", "exact_reference")
+    rule = "exact_reference" if named_in == "e2e" else "reference_in_text"
+    assert got["S1"][:2] == ("match", rule)
     assert got["DE01/2026/2000000001/1"][2] == got["S1"][2]
     assert got["D1"][:2] == ("match", "batch_payment")
     assert {got[f"DE01/2026/{d}/1"][2] for d in ("2000000002", "2000000003")} == {got["D1"][2]}
