@@ -250,8 +250,15 @@ def test_trading_partner_no_entity_has_is_a_mapping_error_with_its_counterpart(c
          + balanced(erp("IC14", "250.00", "2026-01-16", gl="140000", account_type="D",
                         cc="US01", trading_partner="DE01"))
          + balanced(erp("IC15", "-75.00", "2026-01-15", gl="240000", account_type="K",
-                        trading_partner="XX99")))
+                        trading_partner="XX99"))
+         # the partner booked in its own currency: 300 EUR at 1.10
+         + balanced(erp("IC16", "-300.00", "2026-01-20", gl="240000", account_type="K",
+                        trading_partner="US"))
+         + balanced(erp("IC17", "330.00", "2026-01-21", gl="140000", account_type="D",
+                        cc="US01", currency="USD", trading_partner="DE01")))
     got = outcome(con, settings)
+    assert got["DE01/2026/IC16/1"] == ("exception", "mapping_error", None, "US01/2026/IC17/1")
+    assert got["US01/2026/IC17/1"] == ("exception", "mapping_error", None, "DE01/2026/IC16/1")
     assert got["DE01/2026/IC13/1"] == ("exception", "mapping_error", None, "US01/2026/IC14/1")
     assert got["US01/2026/IC14/1"] == ("exception", "mapping_error", None, "DE01/2026/IC13/1")
     assert got["DE01/2026/IC15/1"][:2] == ("exception", "mapping_error")

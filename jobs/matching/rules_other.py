@@ -181,21 +181,29 @@ def intercompany_steps(conf: float) -> list[Step]:
             + pair_match_id("l_id", "r_id"), "recon__p_ic_amount", LEFT_RIGHT)),
         claim("recon__p_ic_amount", "unnest([l_id, r_id])"),
         # A trading partner that is no entity of the group (a mistyped VBUND: 'GB2') is a
-        # mapping error, with the line of that partner's entity naming this one's entity for
-        # the opposite amount in the same currency within the window, when unique both ways.
+        # mapping error, with the line of another entity naming this one's entity for the
+        # opposite amount (after FX, within the band) within the window, when unique both ways.
         Step("recon__ic_unknown", f"""
             CREATE OR REPLACE TEMP TABLE recon__ic_unknown AS
             WITH lines AS (SELECT * FROM {open_rows(_IC_LINES, 'x')}),
                  unknown AS (SELECT * FROM lines
                              WHERE trading_partner NOT IN (SELECT company_code FROM entity)
                                AND EXISTS (SELECT 1 FROM entity)),
-                 pairs AS (SELECT u.record_id AS l_id, o.record_id AS r_id, u.amount + o.amount AS diff
-                           FROM unknown u JOIN lines o ON o.trading_partner = u.entity
-                                AND o.entity <> u.entity AND o.currency = u.currency
-                                AND o.amount = -u.amount
-                                AND abs(date_diff('day', u.event_date, o.event_date)) <= $window
-                           QUALIFY count(*) OVER (PARTITION BY u.record_id) = 1
-                               AND count(*) OVER (PARTITION BY o.record_id) = 1)
+                 -- the opposite amount, after FX at the unknown side's date within the band
+                 near AS (SELECT u.record_id AS l_id, o.record_id AS r_id, o.amount AS o_amt,
+                                 u.currency = o.currency AS same,
+                                 CASE WHEN u.currency = o.currency THEN u.amount
+                                      ELSE round(u.amount * f.rate, 4) END + o.amount AS diff
+                          FROM unknown u JOIN lines o ON o.trading_partner = u.entity
+                               AND o.entity <> u.entity AND sign(o.amount) = -sign(u.amount)
+                               AND abs(date_diff('day', u.event_date, o.event_date)) <= $window
+                          ASOF LEFT JOIN recon__fx f ON f.from_currency = u.currency
+                               AND f.to_currency = o.currency AND u.event_date >= f.date),
+                 pairs AS (SELECT l_id, r_id, diff FROM near
+                           WHERE abs(diff) <= CASE WHEN same THEN $tol_abs
+                                                   ELSE greatest($tol_abs, $fx_band * abs(o_amt)) END
+                           QUALIFY count(*) OVER (PARTITION BY l_id) = 1
+                               AND count(*) OVER (PARTITION BY r_id) = 1)
             SELECT u.record_id AS l_id, p.r_id, p.diff
             FROM unknown u LEFT JOIN pairs p ON p.l_id = u.record_id"""),
         Step("unknown trading partner: disputes", """
