@@ -246,14 +246,14 @@ def three_way_steps(conf: float) -> list[Step]:
                  erp AS (SELECT * FROM recon__erp e WHERE e.account_type = 'K' AND e.po IS NOT NULL
                            AND e.amount IS NOT NULL AND {unclaimed('e')}
                          QUALIFY count(*) OVER (PARTITION BY e.po) = 1),
-                 po AS (SELECT * FROM recon__po_all WHERE latest)
-            SELECT inv.po, po.record_id AS po_id, inv.record_id AS inv_id, erp.record_id AS erp_id,
-                   po.amount AS po_total, inv.amount AS inv_total, -erp.amount AS erp_total,
+                 lpo AS (SELECT * FROM recon__po_all WHERE latest)
+            SELECT inv.po, lpo.record_id AS po_id, inv.record_id AS inv_id, erp.record_id AS erp_id,
+                   lpo.amount AS po_total, inv.amount AS inv_total, -erp.amount AS erp_total,
                    inv.erp_vendor IS NOT NULL AND inv.erp_vendor = erp.vendor AS vendor_ok,
                    -- an older version's figure the latest one does not share
                    EXISTS (SELECT 1 FROM recon__po_all o WHERE o.po = inv.po AND NOT o.latest
                            AND abs(o.amount + erp.amount) <= $tol_abs
-                           AND abs(o.amount - coalesce(po.amount, 0)) > $tol_abs)
+                           AND abs(o.amount - coalesce(lpo.amount, 0)) > $tol_abs)
                    OR EXISTS (SELECT 1 FROM recon__received o WHERE o.po = inv.po
                               AND NOT o.latest AND abs(o.received_value + erp.amount) <= $tol_abs
                               AND abs(o.received_value - coalesce(rv.received_value, 0))
@@ -262,7 +262,7 @@ def three_way_steps(conf: float) -> list[Step]:
                    (SELECT list(r.record_id) FROM recon__receipt r WHERE r.po = inv.po) AS receipts,
                    rv.received_value
             FROM inv JOIN erp ON erp.po = inv.po AND erp.currency = inv.currency
-            LEFT JOIN po ON po.po = inv.po
+            LEFT JOIN lpo ON lpo.po = inv.po
             LEFT JOIN recon__received rv ON rv.po = inv.po AND rv.latest"""),
         Step("recon__chain_outcome", """
             CREATE OR REPLACE TEMP TABLE recon__chain_outcome AS
