@@ -101,10 +101,12 @@ def test_inlined_hashes_are_the_base_ones(account, base):
     assert _hash(f"{account}\x1f{base}") == payload_hash(f"{account}\x1f{base}")
 
 
-def test_a_national_ocr_reference_yields_the_number_before_its_check_digit():
+def test_a_structured_creditor_reference_yields_the_number_before_its_check_digits():
     from connectors.bank.rows import reference_core
 
     assert reference_core("900004243") == "90000424"   # Swedish OCR: invoice 90000424 + Luhn
     assert reference_core("900004244") is None         # the last digit does not check
-    assert reference_core("RF18539007547034") is None  # an RF reference is not a number
+    assert reference_core("RF18539007547034") == "539007547034"  # ISO 11649: RF + check + own
+    assert reference_core("RF72 9000 1972") == "90001972"
+    assert reference_core("RF19539007547034") is None  # RF check digits that do not check
     assert reference_core("12345") is None              # too short to be one

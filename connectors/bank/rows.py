@@ -6,6 +6,8 @@ from collections import Counter
 from hashlib import blake2b
 from typing import Any
 
+from stdnum import iso11649, luhn
+
 from connectors.canonical import SourceSystem
 
 BANK = SourceSystem.BANK.value
@@ -27,16 +29,18 @@ NO_REFERENCE = frozenset({"", "NONREF", "NOTPROVIDED", "NOT PROVIDED", "NONE", "
 
 
 def reference_core(reference: str | None) -> str | None:
-    """The number a structured creditor reference carries before its check digit, when it is a
-    national payment reference of digits with a Luhn (mod 10) check digit: a Swedish OCR or a
-    Norwegian KID is the invoice number plus that digit ('900004243' carries 90000424). An RF
-    reference (letters) or any number whose last digit does not check gives None."""
-    if not reference or not (6 <= len(reference) <= 25) or not reference.isdigit():
+    """The invoice number a structured creditor reference carries without its check digits:
+    an ISO 11649 RF reference is 'RF' + two check digits + the creditor's own reference
+    ('RF72 9000 1972' carries 90001972); a Swedish OCR or Norwegian KID is the invoice number
+    plus a Luhn (mod 10) digit ('900004243' carries 90000424). A reference whose check digits
+    do not check, or any other reference, gives None (python-stdnum does the arithmetic)."""
+    if not reference:
         return None
-    total = 0
-    for i, digit in enumerate(int(c) for c in reversed(reference)):
-        total += digit if i % 2 == 0 else (digit * 2 - 9 if digit > 4 else digit * 2)
-    return reference[:-1] if total % 10 == 0 else None
+    if reference[:2].upper() == "RF":
+        return iso11649.compact(reference)[4:] if iso11649.is_valid(reference) else None
+    if 6 <= len(reference) <= 25 and reference.isdigit() and luhn.is_valid(reference):
+        return reference[:-1]
+    return None
 
 
 def real_ref(value: str | None) -> str | None:
