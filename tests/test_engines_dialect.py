@@ -175,6 +175,7 @@ def test_function_equivalents():
         "SELECT SIZE(toks), FILTER(toks, x -> x <> '') FROM t"
     assert transpile("SELECT date_diff('day', a, b), md5(s), unnest([a, b]) FROM t") == \
         "SELECT DATEDIFF(DAY, a, b), MD5(s), EXPLODE(ARRAY(a, b)) FROM t"
+    assert transpile("SELECT list_has_any(a, b) FROM t") == "SELECT ARRAYS_OVERLAP(a, b) FROM t"
 
 
 # --- the matching steps ---------------------------------------------------------------------

@@ -290,3 +290,51 @@ def test_payment_booked_as_one_document_with_a_bank_line_per_invoice(con, settin
     got = outcome(con, settings)
     assert got["B1"][:2] == ("match", "batch_payment")
     assert {got[f"DE01/2026/1400000902/{i}"][2] for i in (1, 2, 3)} == {got["B1"][2]}
+
+
+def test_fee_the_erp_booked_apart_completes_the_group(con, settings):
+    """An international transfer credited net of a 35.00 charge; the ERP booked the gross
+    receipt and, days later, the fee on its own (citing the bank's reference). A second fee of
+    35.00 in the window does not cite this payment."""
+    load(con, "bank_transaction", [
+        bank("20251229A100000735", "4161.62", "2025-12-29", text="RE 90000734 WEBER STAHLBAU",
+             charges_amount=Decimal("35.00"), instructed_amount=Decimal("4196.62"),
+             instructed_currency="EUR")])
+    load(con, "ledger_line",
+         balanced(erp("1400000074", "4196.62", "2025-12-29", ref="90000734"))
+         + balanced(erp("1000000001", "-35.00", "2025-12-31",
+                        text="Fremdspesen Ausl.-Zahlung 00000735"))
+         + balanced(erp("1000000004", "-35.00", "2025-12-29",
+                        text="Fremdspesen Ausl.-Zahlung 00001750")))
+    got = outcome(con, settings, as_of=dt.date(2026, 1, 2))
+    assert got["20251229A100000735"][:2] == ("match", "fee_booked_apart")
+    group = got["20251229A100000735"][2]
+    assert got["DE01/2026/1400000074/1"][2] == got["DE01/2026/1000000001/1"][2] == group
+    assert got["DE01/2026/1000000004/1"][0] == "exception"
+
+
+def test_number_both_texts_carry_pairs_a_payment_on_account(con, settings):
+    """The ERP's bank line names nobody ('Anzahlung Akonto Auftr. 630124'); the payer's text
+    carries the same order number, amount and day."""
+    load(con, "bank_transaction", [bank("B1", "1943.11", "2026-01-20", name="Ridgeway Controls",
+                                        text="ANZAHLUNG AUFTRAG 630124")])
+    load(con, "ledger_line", balanced(erp("A1", "1943.11", "2026-01-20",
+                                          text="Anzahlung Akonto Auftr. 630124")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "fuzzy_name")
+    assert got["DE01/2026/A1/1"][2] == got["B1"][2]
+
+
+def test_nameless_charge_against_the_one_ledger_fee_of_its_amount(con, settings):
+    """A monthly account fee, in another language on each side; one candidate each way."""
+    load(con, "bank_transaction", [
+        bank("F1", "-39.00", "2025-12-31", text="KONTOFUEHRUNGSGEBUEHR"),
+        bank("F2", "-12.00", "2025-12-31", text="KONTOFUEHRUNGSGEBUEHR")])
+    load(con, "ledger_line",
+         balanced(erp("G1", "-39.00", "2026-01-05", text="Bankgebuehren 12/2025"))
+         + balanced(erp("G2", "-12.00", "2026-01-02", text="Bankgebuehren"))
+         + balanced(erp("G3", "-12.00", "2026-01-03", text="Bankgebuehren")))
+    got = outcome(con, settings, as_of=dt.date(2026, 1, 6))
+    assert got["F1"][:2] == ("match", "fuzzy_name")
+    assert got["DE01/2026/G1/1"][2] == got["F1"][2]
+    assert got["F2"][0] == "exception"  # two ledger fees of 12.00: not a guess

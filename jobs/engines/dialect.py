@@ -18,6 +18,7 @@ What DuckDB means         | what Spark is given
 ``arg_min(x, k)``         | ``min_by(x, CASE WHEN x IS NOT NULL THEN k END)`` (DuckDB skips NULL x)
 ``a / b``                 | ``try_divide(CAST(a AS DOUBLE), b)`` (DuckDB divides in DOUBLE, NULL on 0)
 ``regexp_replace(.., 'g')``| Java replacement syntax (``$1`` for ``\\1``); without 'g' refused
+``list_has_any(a, b)``    | ``arrays_overlap(a, b)`` (SQLGlot would write Postgres' ``&&``)
 ``$name``                 | a literal node for the bound value
 and the small table ``FUNCTIONS`` (``list_position``, ``timezone``...).
 
@@ -194,6 +195,8 @@ def _node(node: exp.Expression) -> exp.Expression:
                         node.expression)
     if isinstance(node, exp.RegexpReplace):
         return _regexp_replace(node)
+    if isinstance(node, exp.ArrayOverlaps):  # list_has_any; SQLGlot writes Postgres' &&
+        return exp.func("arrays_overlap", node.this, node.expression)
     if isinstance(node, exp.Anonymous) and node.name.lower() in FUNCTIONS:
         return FUNCTIONS[node.name.lower()](list(node.expressions))
     return node

@@ -7,7 +7,7 @@ become exceptions that name each other (SPEC §5.3).
 
 from __future__ import annotations
 
-from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, pair_match_id, per_side
+from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, match_id, pair_match_id, per_side
 
 # Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
@@ -35,15 +35,20 @@ SUB_CAUSE = f"""CASE
 def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
                  mismatch_cause: str = "amount_variance", mismatch_sub: str | None = SUB_CAUSE,
                  agree: str | None = None, agree_cause: str = "mapping_error",
-                 tolerance: str = TOLERANCE, tol_rule: str | None = None) -> list[Step]:
+                 tolerance: str = TOLERANCE, tol_rule: str | None = None,
+                 fees_booked_apart: bool = False) -> list[Step]:
     """Matches and disputes from a pair table; ``agree`` is an extra SQL condition to match.
-    A pair within ``tolerance`` but not equal is recorded as ``tol_rule``."""
+    A pair within ``tolerance`` but not equal is recorded as ``tol_rule``. With
+    ``fees_booked_apart`` (bank pairs), see ``fee_groups``."""
     within = f"abs(l_amt - r_cmp) <= {tolerance}"
     ok = f"({within}) AND ({agree or 'TRUE'})"
     sub = mismatch_sub or "NULL"
     if tol_rule is None:
         tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
+    fees = fee_groups(pairs, workflow, confidence, ok) if fees_booked_apart else []
+    grouped = f" AND l_id NOT IN (SELECT l_id FROM {pairs}_fee)" if fees else ""
     return [
+        *fees,
         Step(f"{rule}: matches", "INSERT INTO recon__m " + per_side(f"""
             '{workflow}',
             CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
@@ -54,5 +59,47 @@ def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
             CASE WHEN NOT ({agree or 'TRUE'}) THEN '{agree_cause}' ELSE '{mismatch_cause}' END,
             CASE WHEN ({agree or 'TRUE'}) AND '{mismatch_cause}' = 'amount_variance'
                  THEN {sub} END,
-            {{id}}, {{other}}, l_amt - r_cmp""", pairs, EACH_OTHER, f"NOT ({ok})")),
+            {{id}}, {{other}}, l_amt - r_cmp""", pairs, EACH_OTHER, f"NOT ({ok}){grouped}")),
+    ]
+
+
+def fee_groups(pairs: str, workflow: str, confidence: float, ok: str) -> list[Step]:
+    """A bank line short of its ERP line by a bank fee (the sub-cause would be bank_fee) whose
+    fee the ERP booked apart on the bank account after it (a line with no customer or vendor,
+    of exactly the difference; within the date window, or within a month when it cites the
+    bank line's reference): the three are one match, not a variance plus a missing fee.
+    Unique both ways, a citing fee line first; the fee line is claimed with the pair."""
+    fee = f"{pairs}_fee"
+    # a fee line that cites the bank line's reference ('Fremdspesen Ausl.-Zahlung 00000735' for
+    # the bank's 20251229A100000735) is preferred to other fee lines of the same amount
+    last = "regexp_extract(coalesce(f.name, ''), '([0-9]{3,})[^0-9]*$', 1)"
+    cites = f"({last} <> '' AND right(b.source_ref, length({last})) = {last})"
+    return [
+        Step(f"{fee}", f"""
+            CREATE OR REPLACE TEMP TABLE {fee} AS
+            SELECT l_id, r_id, f_id FROM (
+            SELECT p.l_id, p.r_id, f.record_id AS f_id, {cites} AS cited
+            FROM (SELECT * FROM {pairs} WHERE NOT ({ok}) AND NOT l_foreign
+                    AND l_amt - r_cmp < 0 AND {SUB_CAUSE} = 'bank_fee') p
+            JOIN recon__bank b ON b.record_id = p.l_id
+            JOIN recon__erp f ON f.on_bank_gl AND f.entity = b.entity
+                 AND f.gl_account = b.gl_account AND f.currency = b.currency
+                 AND f.amount = p.l_amt - p.r_cmp AND f.account_type = 'S'
+                 AND f.customer IS NULL AND f.vendor IS NULL
+                 AND date_diff('day', b.event_date, f.event_date) BETWEEN 0 AND 31
+            -- within the window, or within a month for a fee line that cites the bank line
+            WHERE (date_diff('day', b.event_date, f.event_date) <= $window OR {cites})
+              AND NOT EXISTS (SELECT 1 FROM recon__claimed c WHERE c.record_id = f.record_id)
+              AND f.record_id NOT IN (SELECT r_id FROM {pairs})
+            QUALIFY count(*) OVER (PARTITION BY p.l_id) = 1
+                 OR (cited AND sum(CASE WHEN cited THEN 1 ELSE 0 END) OVER (PARTITION BY p.l_id) = 1))
+            QUALIFY count(*) OVER (PARTITION BY f_id) = 1
+                 OR (cited AND sum(CASE WHEN cited THEN 1 ELSE 0 END) OVER (PARTITION BY f_id) = 1)"""),
+        Step(f"{fee}: matches", f"""
+            INSERT INTO recon__m
+            SELECT '{workflow}', 'fee_booked_apart', {confidence} - 0.05, m,
+                   CASE WHEN m = l_id THEN 'left' ELSE 'right' END,
+                   {match_id('[l_id, r_id, f_id]')}
+            FROM (SELECT *, unnest([l_id, r_id, f_id]) AS m FROM {fee})"""),
+        Step(f"claim {fee}", f"INSERT INTO recon__claimed SELECT f_id FROM {fee}"),
     ]

@@ -196,7 +196,7 @@ def exact_reference_steps(conf: float, split_conf: float | None) -> list[Step]:
             WHERE n_l = 1
               AND (n_r = 1 OR r_id IN (SELECT r_id FROM recon__exact_c WHERE n_r > 1
                                        GROUP BY r_id HAVING count(*) FILTER (WHERE n_l = 1) = 1))"""),
-        *pair_outcome("recon__p_exact", WF, "exact_reference", conf),
+        *pair_outcome("recon__p_exact", WF, "exact_reference", conf, fees_booked_apart=True),
         claim("recon__p_exact", "unnest([l_id, r_id])"),
         _unique_pairs("recon__p_exact_fx", in_fx),
         *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
@@ -273,7 +273,8 @@ def reference_in_text_steps(conf: float) -> list[Step]:
                     FROM ({_text_candidates()}))
                 WHERE n_l = 1
                 QUALIFY count(*) OVER (PARTITION BY r_id) = 1"""),
-            *pair_outcome("recon__p_text", WF, "reference_in_text", conf),
+            *pair_outcome("recon__p_text", WF, "reference_in_text", conf,
+                          fees_booked_apart=True),
             claim("recon__p_text", "unnest([l_id, r_id])")]
 
 
@@ -364,6 +365,10 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
     ]
 
 
+# the numbers of five digits or more in a text, without leading zeros
+_NUMBERS = "regexp_extract_all(coalesce({text}, ''), '[1-9][0-9]{{4,}}')"
+
+
 def fuzzy_name_steps(conf: float) -> list[Step]:
     """Same amount, dates within the window, counterparty names alike; the best candidate only,
     and only when it is clearly the best for both sides. Ties stay exceptions with candidates."""
@@ -371,11 +376,26 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
         Step("fuzzy candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__fuzzy_c AS
             SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
-                   -- a line without a counterparty (charges, interest) speaks through its text
-                   name_score(coalesce(b.name, b.text), e.name) AS score
+                   CASE
+                   -- a number both texts carry (an order number on a payment on account, whose
+                   -- ERP line says 'Anzahlung Akonto Auftr. 630124' and names nobody)
+                   WHEN list_has_any({_NUMBERS.format(text="b.text || ' ' || coalesce(b.name, '')")},
+                                     {_NUMBERS.format(text="e.name")}) THEN 100
+                   -- a line without a counterparty (charges, interest) speaks through its
+                   -- text; against a ledger line without customer or vendor, in another
+                   -- language ('KONTOFUEHRUNGSGEBUEHR', 'Bankgebuehren 12/2025'), amount, date
+                   -- and account alone, when unique both ways (the ambiguity step), unless
+                   -- its text names an ERP item (then that is what it is about)
+                   ELSE greatest(coalesce(name_score(coalesce(b.name, b.text), e.name), 0),
+                                 CASE WHEN nullif(b.name, '') IS NULL AND named.id IS NULL
+                                           AND e.account_type = 'S'
+                                           AND e.customer IS NULL AND e.vendor IS NULL
+                                      THEN $min_score ELSE 0 END) END AS score
             FROM {open_rows('recon__bank', 'b')} JOIN {open_rows('recon__erp', 'e')}
                  ON {_SAME_ACCOUNT} AND e.amount = b.amount
-                 AND abs(date_diff('day', b.event_date, e.event_date)) <= $window"""),
+                 AND abs(date_diff('day', b.event_date, e.event_date)) <= $window
+            LEFT JOIN (SELECT DISTINCT record_id AS id FROM recon__grams) named
+                 ON named.id = b.record_id"""),
         Step("fuzzy ambiguous", """
             CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
             SELECT l_id AS record_id, list(r_id ORDER BY score DESC, r_id) AS candidates
