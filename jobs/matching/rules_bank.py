@@ -215,42 +215,49 @@ def document_split_steps(conf: float) -> list[Step]:
                UNION
                SELECT g.record_id, k.record_id FROM recon__grams g
                JOIN recon__erp_key k ON k.key = g.gram"""
+    return _whole_groups("document split", "recon__p_doc", conf, f"""
+        docs AS (SELECT DISTINCT n.l_id, e.entity, e.fiscal_year, e.document_number,
+                        e.gl_account, e.currency
+                 FROM ({named}) n JOIN recon__erp e ON e.record_id = n.r_id
+                 WHERE e.on_bank_gl),
+        lines AS (SELECT d.l_id, list(e.record_id) AS r_ids, sum(e.amount) AS total,
+                         any_value(d.entity) AS entity, any_value(d.gl_account) AS gl_account,
+                         any_value(d.currency) AS currency
+                  FROM docs d JOIN {open_rows('recon__erp', 'e')}
+                       ON e.on_bank_gl AND e.entity = d.entity AND e.fiscal_year = d.fiscal_year
+                       AND e.document_number = d.document_number
+                       AND e.gl_account = d.gl_account AND e.currency = d.currency
+                       AND e.amount IS NOT NULL
+                  GROUP BY d.l_id, d.entity, d.fiscal_year, d.document_number, d.gl_account,
+                           d.currency
+                  HAVING count(*) >= 2),
+        -- one such document per bank line
+        fit AS (SELECT l.l_id, l.r_ids
+                FROM lines l JOIN {open_rows('recon__bank', 'b')} ON b.record_id = l.l_id
+                     AND b.entity = l.entity AND b.gl_account = l.gl_account
+                     AND b.currency = l.currency AND abs(b.amount - l.total) <= $tol_abs
+                QUALIFY count(*) OVER (PARTITION BY l.l_id) = 1)""")
+
+
+def _whole_groups(step: str, table: str, conf: float, ctes: str) -> list[Step]:
+    """Bank lines with the ERP lines ``ctes`` give them (its last CTE, ``fit``: l_id and the
+    list r_ids, NULL for none) as batch_payment groups, whole or not at all: a group one of
+    whose lines another group wants too is neither's."""
     return [
-        Step("document split", f"""
-            CREATE OR REPLACE TEMP TABLE recon__p_doc AS
-            WITH docs AS (SELECT DISTINCT n.l_id, e.entity, e.fiscal_year, e.document_number,
-                                 e.gl_account, e.currency
-                          FROM ({named}) n JOIN recon__erp e ON e.record_id = n.r_id
-                          WHERE e.on_bank_gl),
-                 lines AS (SELECT d.l_id, list(e.record_id) AS r_ids, sum(e.amount) AS total,
-                                  any_value(d.entity) AS entity,
-                                  any_value(d.gl_account) AS gl_account,
-                                  any_value(d.currency) AS currency
-                           FROM docs d JOIN {open_rows('recon__erp', 'e')}
-                                ON e.on_bank_gl AND e.entity = d.entity
-                                AND e.fiscal_year = d.fiscal_year
-                                AND e.document_number = d.document_number
-                                AND e.gl_account = d.gl_account AND e.currency = d.currency
-                                AND e.amount IS NOT NULL
-                           GROUP BY d.l_id, d.entity, d.fiscal_year, d.document_number,
-                                    d.gl_account, d.currency
-                           HAVING count(*) >= 2),
-                 -- one such document per bank line
-                 fit AS (SELECT l.l_id, l.r_ids
-                         FROM lines l JOIN {open_rows('recon__bank', 'b')} ON b.record_id = l.l_id
-                              AND b.entity = l.entity AND b.gl_account = l.gl_account
-                              AND b.currency = l.currency AND abs(b.amount - l.total) <= $tol_abs
-                         QUALIFY count(*) OVER (PARTITION BY l.l_id) = 1),
+        Step(step, f"""
+            CREATE OR REPLACE TEMP TABLE {table} AS
+            WITH {ctes},
                  members AS (SELECT l_id, unnest(r_ids) AS r_id,
-                                    {match_id("[l_id] || r_ids")} AS match_id FROM fit)
-            -- and one bank line per document: a document two bank lines fit is neither's
+                                    {match_id("[l_id] || r_ids")} AS match_id
+                             FROM fit WHERE r_ids IS NOT NULL)
             SELECT l_id, r_id, match_id FROM (
                 SELECT *, count(*) OVER (PARTITION BY r_id) AS n_r FROM members)
             QUALIFY max(n_r) OVER (PARTITION BY l_id) = 1"""),
-        Step("document split: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM ("
+        # DISTINCT: the bank line is the left side of each of its pairs
+        Step(f"{step}: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM ("
              + per_side(f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
-                        "recon__p_doc", LEFT_RIGHT) + ")"),
-        claim("recon__p_doc", "unnest([l_id, r_id])"),
+                        table, LEFT_RIGHT) + ")"),
+        claim(table, "unnest([l_id, r_id])"),
     ]
 
 
@@ -305,29 +312,15 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
         # out a line of the run (paid separately, or failed): each debit with the one subset
         # of the run's open lines that adds up to it exactly. Lines two debits' subsets share
         # are neither's; no subset, or two, is an exception.
-        Step("batch subsets", f"""
-            CREATE OR REPLACE TEMP TABLE recon__p_subset AS
-            WITH open AS (SELECT c.l_id, c.r_id, c.l_amt, c.r_cmp FROM ({candidates}) c
-                          WHERE NOT c.l_foreign
-                            AND NOT EXISTS (SELECT 1 FROM recon__claimed x
-                                            WHERE x.record_id = c.l_id)
-                            AND NOT EXISTS (SELECT 1 FROM recon__claimed x
-                                            WHERE x.record_id = c.r_id)),
-                 picked AS (SELECT l_id, unique_subset(list(r_id ORDER BY r_id),
-                                                       list(r_cmp ORDER BY r_id),
-                                                       any_value(l_amt)) AS r_ids
-                            FROM open GROUP BY l_id
-                            HAVING count(*) BETWEEN 2 AND {MAX_SUBSET_LINES}),
-                 members AS (SELECT l_id, unnest(r_ids) AS r_id,
-                                    {match_id("[l_id] || r_ids")} AS match_id
-                             FROM picked WHERE r_ids IS NOT NULL)
-            SELECT l_id, r_id, match_id FROM (
-                SELECT *, count(*) OVER (PARTITION BY r_id) AS n_r FROM members)
-            QUALIFY max(n_r) OVER (PARTITION BY l_id) = 1"""),
-        Step("batch subsets: matches", "INSERT INTO recon__m SELECT DISTINCT * FROM ("
-             + per_side(f"'{WF}', 'batch_payment', {conf}, {{id}}, {{side}}, match_id",
-                        "recon__p_subset", LEFT_RIGHT) + ")"),
-        claim("recon__p_subset", "unnest([l_id, r_id])"),
+        *_whole_groups("batch subsets", "recon__p_subset", conf, f"""
+            open AS (SELECT c.l_id, c.r_id, c.l_amt, c.r_cmp FROM ({candidates}) c
+                     WHERE NOT c.l_foreign
+                       AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.l_id)
+                       AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.r_id)),
+            fit AS (SELECT l_id, unique_subset(list(r_id ORDER BY r_id), list(r_cmp ORDER BY r_id),
+                                               any_value(l_amt)) AS r_ids
+                    FROM open GROUP BY l_id
+                    HAVING count(*) BETWEEN 2 AND {MAX_SUBSET_LINES})"""),
         # The other way round: a batch entry the bank split into its transaction details (a
         # direct-debit collection of many debtors) that the ERP booked as one line for the
         # entry's amount. The open details must add up to the entry; the line must
