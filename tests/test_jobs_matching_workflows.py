@@ -206,6 +206,16 @@ def test_intercompany_pair_without_reference_by_amount_and_window(con, settings)
     assert got["DE01/2026/IC7/1"][0] == "exception"  # 13 days apart: outside the window
 
 
+def _received_invoiced_booked(con, n: str, received: str, invoiced: str, booked: str) -> None:
+    """PO<n>'s receipt R<n>, supplier invoice I<n> (SI-<n>) and the ERP vendor line K<n>."""
+    load(con, "receipt", [receipt(f"R{n}", f"PO{n}", received, "2026-01-07")])
+    load(con, "supplier_invoice", [supplier_invoice(f"I{n}", f"SI-{n}", f"PO{n}", invoiced,
+                                                    "2026-01-08")])
+    load(con, "ledger_line", balanced(erp(f"K{n}", booked, "2026-01-09", gl="160000",
+                                          account_type="K", vendor="V900",
+                                          purchase_order=f"PO{n}", ref=f"SI-{n}")))
+
+
 def test_erp_on_the_old_po_prices_for_a_partial_delivery_is_po_change_not_synced(con, settings):
     """PO v2 raised the price of line 1 (10 → 12); 5 of 8 arrived; procurement invoiced 5 × 12,
     the ERP booked 5 × 10: the old version's value of what was received."""
@@ -214,11 +224,7 @@ def test_erp_on_the_old_po_prices_for_a_partial_delivery_is_po_change_not_synced
     con.execute("""INSERT INTO purchase_order_line (po_record_id, line_num, po_number, version,
                    quantity, price, total)
                    SELECT record_id, 1, 'PO3', version, 8, total / 8, total FROM purchase_order""")
-    load(con, "receipt", [receipt("R3", "PO3", "5", "2026-01-07")])
-    load(con, "supplier_invoice", [supplier_invoice("I3", "SI-3", "PO3", "60.00", "2026-01-08")])
-    load(con, "ledger_line", balanced(erp("K3", "-50.00", "2026-01-09", gl="160000",
-                                          account_type="K", vendor="V900",
-                                          purchase_order="PO3", ref="SI-3")))
+    _received_invoiced_booked(con, "3", received="5", invoiced="60.00", booked="-50.00")
     got = outcome(con, settings)
     for ref in ("PO3#v2", "R3", "I3", "DE01/2026/K3/1"):
         assert got[ref][:2] == ("exception", "po_change_not_synced"), ref
@@ -278,11 +284,7 @@ def test_po_change_on_lines_not_received_leaves_an_invoice_difference_an_amount_
                    UNION ALL
                    SELECT record_id, 2, 'PO4', version, 4, 4 + version, 4 * (4 + version)
                    FROM purchase_order""")
-    load(con, "receipt", [receipt("R4", "PO4", "5", "2026-01-07")])
-    load(con, "supplier_invoice", [supplier_invoice("I4", "SI-4", "PO4", "50.40", "2026-01-08")])
-    load(con, "ledger_line", balanced(erp("K4", "-50.00", "2026-01-09", gl="160000",
-                                          account_type="K", vendor="V900",
-                                          purchase_order="PO4", ref="SI-4")))
+    _received_invoiced_booked(con, "4", received="5", invoiced="50.40", booked="-50.00")
     got = outcome(con, settings)
     for ref in ("PO4#v2", "R4", "I4", "DE01/2026/K4/1"):
         assert got[ref][:2] == ("exception", "amount_variance"), ref
