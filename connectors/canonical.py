@@ -154,8 +154,8 @@ class BankTransaction(Lineage, table=True):
     remittance_text: str | None = None
     structured_reference: str | None = None
     structured_reference_core: str | None = Field(
-        default=None, description="a national OCR/KID reference without its check digit: the "
-                                  "invoice number it carries")
+        default=None, description="a structured creditor reference (RF, OCR/KID) without its "
+                                  "check digits: the invoice number it carries")
     instructed_amount: Decimal | None = _amount(nullable=True)
     instructed_currency: str | None = None
     exchange_rate: Decimal | None = Field(default=None, sa_type=RATE, nullable=True)

@@ -105,7 +105,7 @@ def entry_rows(fields: Fields, details: list[Fields], seq: int, position: int, c
             "counterparty_account": d.get("debtor_account" if debtor else "creditor_account"),
             "remittance_text": remittance or _remittance_text(d, fields, None),
             "structured_reference": d.get("creditor_reference"),
-        "structured_reference_core": reference_core(d.get("creditor_reference")),
+            "structured_reference_core": reference_core(d.get("creditor_reference")),
             "instructed_amount": money[0], "instructed_currency": money[1],
             "exchange_rate": money[2], "charges_amount": money[3],
         })

@@ -7,7 +7,15 @@ become exceptions that name each other (SPEC §5.3).
 
 from __future__ import annotations
 
-from jobs.matching.steps import EACH_OTHER, LEFT_RIGHT, Step, match_id, pair_match_id, per_side
+from jobs.matching.steps import (
+    EACH_OTHER,
+    LEFT_RIGHT,
+    Step,
+    match_id,
+    pair_match_id,
+    per_side,
+    unclaimed,
+)
 
 # Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
@@ -89,7 +97,7 @@ def fee_groups(pairs: str, workflow: str, confidence: float, ok: str) -> list[St
                  AND date_diff('day', b.event_date, f.event_date) BETWEEN 0 AND 31
             -- within the window, or within a month for a fee line that cites the bank line
             WHERE (date_diff('day', b.event_date, f.event_date) <= $window OR {cites})
-              AND NOT EXISTS (SELECT 1 FROM recon__claimed c WHERE c.record_id = f.record_id)
+              AND {unclaimed('f')}
               AND f.record_id NOT IN (SELECT r_id FROM {pairs})
             QUALIFY count(*) OVER (PARTITION BY p.l_id) = 1
                  OR (cited AND sum(CASE WHEN cited THEN 1 ELSE 0 END) OVER (PARTITION BY p.l_id) = 1))

@@ -21,7 +21,7 @@ from jobs.matching.steps import (
 
 WF = "bank_to_ledger"
 MAX_GRAM_TOKENS = 4
-MAX_SUBSET_LINES = 20  # jobs.matching.run.unique_subset gives up beyond
+MAX_SUBSET_LINES = 20  # 2 × 2^10 partial sums in run.unique_subset: a run's lines
 
 _PAIR_COLS = """b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
                 b.currency, b.charges_amount AS l_charges,
@@ -313,10 +313,9 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
         # of the run's open lines that adds up to it exactly. Lines two debits' subsets share
         # are neither's; no subset, or two, is an exception.
         *_whole_groups("batch subsets", "recon__p_subset", conf, f"""
+            -- (the candidates leave out what is claimed, the batches just taken included)
             open AS (SELECT c.l_id, c.r_id, c.l_amt, c.r_cmp FROM ({candidates}) c
-                     WHERE NOT c.l_foreign
-                       AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.l_id)
-                       AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.r_id)),
+                     WHERE NOT c.l_foreign),
             fit AS (SELECT l_id, unique_subset(list(r_id ORDER BY r_id), list(r_cmp ORDER BY r_id),
                                                any_value(l_amt)) AS r_ids
                     FROM open GROUP BY l_id

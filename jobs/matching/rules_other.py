@@ -190,15 +190,13 @@ def intercompany_steps(conf: float) -> list[Step]:
                              WHERE trading_partner NOT IN (SELECT company_code FROM entity)
                                AND EXISTS (SELECT 1 FROM entity)),
                  -- the opposite amount, after FX at the unknown side's date within the band
-                 near AS (SELECT u.record_id AS l_id, o.record_id AS r_id, o.amount AS o_amt,
-                                 u.currency = o.currency AS same,
-                                 CASE WHEN u.currency = o.currency THEN u.amount
-                                      ELSE round(u.amount * f.rate, 4) END + o.amount AS diff
-                          FROM unknown u JOIN lines o ON o.trading_partner = u.entity
-                               AND o.entity <> u.entity AND sign(o.amount) = -sign(u.amount)
-                               AND abs(date_diff('day', u.event_date, o.event_date)) <= $window
-                          ASOF LEFT JOIN recon__fx f ON f.from_currency = u.currency
-                               AND f.to_currency = o.currency AND u.event_date >= f.date),
+                 -- (a: the unknown side, b: the other, as _IC_FX and _A_IN_B name them)
+                 near AS (SELECT a.record_id AS l_id, b.record_id AS r_id, b.amount AS o_amt,
+                                 a.currency = b.currency AS same, {_A_IN_B} + b.amount AS diff
+                          FROM unknown a JOIN lines b ON b.trading_partner = a.entity
+                               AND b.entity <> a.entity AND sign(b.amount) = -sign(a.amount)
+                               AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
+                          {_IC_FX}),
                  pairs AS (SELECT l_id, r_id, diff FROM near
                            WHERE abs(diff) <= CASE WHEN same THEN $tol_abs
                                                    ELSE greatest($tol_abs, $fx_band * abs(o_amt)) END

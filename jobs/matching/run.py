@@ -135,14 +135,11 @@ def _name_score(left: pa.Array, right: pa.Array) -> pa.Array:
     return pa.array(out, type=pa.float64())
 
 
-MAX_SUBSET_LINES = 20  # 2 × 2^10 partial sums: a payment run's debit among its lines
-
-
 def unique_subset(ids: list[str], amounts: list, target) -> list[str] | None:
     """The ids of the one subset of ``amounts`` that adds up exactly to ``target``; None when
-    no subset or more than one does (never guess), or for more than MAX_SUBSET_LINES lines.
+    no subset or more than one does (never guess), or beyond rules_bank.MAX_SUBSET_LINES.
     Meet in the middle: every sum of each half, then the pairs that complete each other."""
-    if target is None or not 2 <= len(ids) <= MAX_SUBSET_LINES or None in amounts:
+    if target is None or not 2 <= len(ids) <= rules_bank.MAX_SUBSET_LINES or None in amounts:
         return None
     half = len(ids) // 2
 
