@@ -288,8 +288,11 @@ def _write(store: Store, ids: list[str], action: Action, actor: str, role: Role,
            ) -> list[ExceptionEvent]:
     try:
         with Session(store.engine, expire_on_commit=False) as session, session.begin():
-            # without an expected version, lock the rows we rewrite (PostgreSQL: FOR UPDATE;
-            # SQLite has one writer anyway) so concurrent writers queue instead of colliding
+            # writers queue instead of colliding: SQLite takes its one write lock before the
+            # read (a deferred transaction would read, then lose the race for the lock);
+            # PostgreSQL locks the rows we rewrite (FOR UPDATE) when no version was expected
+            if store.engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             current = {row.exception_id: row
                        for row in _states(session, ids, lock=expected is None)}
             if action != Action.COMMENT:  # a comment changes no state: nothing to overwrite
