@@ -149,6 +149,23 @@ def test_defect_excluded_and_duplicate_submission(con, settings):
     assert got["DE01/2026/D3/1"][:2] == ("exception", "duplicate_submission")
 
 
+def test_every_later_copy_points_at_the_first_submission(con, settings):
+    """Copies are numbered by document; a line differing in date or amount is no copy."""
+    load(con, "bank_transaction", [bank("B1", "40.00", "2026-01-29", e2e="R-3")])
+    load(con, "ledger_line",
+         balanced(erp("D7", "40.00", "2026-01-29", ref="R-3"))
+         + balanced(erp("D5", "40.00", "2026-01-29", ref="R-3"))
+         + balanced(erp("D6", "40.00", "2026-01-29", ref="R-3"))
+         + balanced(erp("D8", "40.00", "2026-01-28", ref="R-3"))
+         + balanced(erp("D9", "41.00", "2026-01-29", ref="R-3")))
+    got = outcome(con, settings)
+    for copy in ("D6", "D7"):
+        assert got[f"DE01/2026/{copy}/1"] == ("exception", "duplicate_submission", None,
+                                              "DE01/2026/D5/1")
+    for other in ("D5", "D8", "D9"):
+        assert got[f"DE01/2026/{other}/1"][1] != "duplicate_submission"
+
+
 def test_unbalanced_document_is_a_defect(con, settings):
     load(con, "bank_transaction", [bank("B1", "10.00", "2026-01-29", e2e="R-1")])
     load(con, "ledger_line", [erp("D1", "10.00", "2026-01-29", ref="R-1")])
