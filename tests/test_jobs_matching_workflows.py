@@ -100,13 +100,22 @@ def test_refund_takes_its_own_line_not_the_invoice_it_refunds(con, settings):
          + balanced(erp("P1", "-50.00", "2026-01-04", ref="A1-0001", **customer))
          + balanced(erp("R1", "50.00", "2026-01-21", ref="A1-0001", **customer))
          + balanced(erp("I2", "30.00", "2026-01-02", ref="A1-0002", **customer))
-         + balanced(erp("P2", "-30.00", "2026-01-04", ref="A1-0002", **customer)))
+         + balanced(erp("P2", "-30.00", "2026-01-04", ref="A1-0002", **customer))
+         + balanced(erp("I3", "40.00", "2026-01-25", **customer))
+         + balanced(erp("P3", "-40.00", "2026-01-26", ref="ch_3", **customer)))
+    load(con, "billing_event", [
+        billing("ch_3", "charge", "40.00", "2026-01-25", customer_id="cus_1"),
+        billing("re_3", "refund", "-40.00", "2026-01-29", charge_id="ch_3")])
     got = outcome(con, settings)
     assert got["re_1"][:2] == ("match", "exact_reference")
     assert got["DE01/2026/R1/1"][2] == got["re_1"][2]
     assert got["ch_1"][2] == got["DE01/2026/P1/1"][2]
     assert got["re_2"][0] == "exception"  # never the invoice line I2 of 30.00
     assert got["DE01/2026/I2/1"][0] == "exception"
+    # nor, by customer and amount, an invoice line of the refunded amount days before it
+    assert got["ch_3"][2] == got["DE01/2026/P3/1"][2]
+    assert got["re_3"][:2] == ("exception", "timing_difference")
+    assert got["DE01/2026/I3/1"][0] == "exception"
 
 
 def test_payout_bank_credit_and_erp_line(con, settings):

@@ -90,6 +90,10 @@ def customer_amount_steps(conf: float) -> list[Step]:
             JOIN {open_rows("(SELECT * FROM recon__erp WHERE account_type = 'D')", 'e')}
                  ON e.customer = c.erp_customer AND e.amount = -c.amount AND {_CUSTOMER_LINE}
                  AND abs(date_diff('day', c.event_date, e.event_date)) <= $window
+                 -- the ERP books a refund when it is paid out, never before: a debit of the
+                 -- customer days earlier for the same amount is the refunded invoice itself
+                 -- (a day's grace for a UTC timestamp against a local posting date)
+                 AND (c.kind <> 'refund' OR date_diff('day', c.event_date, e.event_date) >= -1)
             WHERE c.kind IN ('charge', 'refund')
             QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
         Step("customer_amount: matches", "INSERT INTO recon__m " + per_side(
