@@ -66,6 +66,7 @@ class Matching(_Section):
     amount_tolerance_abs: Decimal = Field(Decimal("0.01"), ge=0)
     amount_tolerance_rel: Decimal = Field(Decimal("0"), ge=0, le=Decimal("0.5"))
     fx_rate_band: Decimal = Field(Decimal("0.02"), ge=0, le=Decimal("0.5"))
+    intercompany_pair_band: Decimal = Field(Decimal("0.25"), ge=0, le=Decimal("1"))
     date_window_days: int = Field(5, ge=0, le=365)
     fuzzy_name_min_score: float = Field(85, ge=0, le=100)
     max_batch_size: int = Field(12, ge=2, le=200)

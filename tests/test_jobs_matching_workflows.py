@@ -215,6 +215,35 @@ def test_intercompany_pair_without_reference_by_amount_and_window(con, settings)
     assert got["DE01/2026/IC7/1"][0] == "exception"  # 13 days apart: outside the window
 
 
+def test_intercompany_lines_without_a_shared_reference_pair_by_entity_pair(con, settings):
+    """The partner booked its side without the reference and for its own figure: the entity
+    pair's only open lines near each other after FX are one pair, a match within the rate band
+    and an imbalance beyond it; two such candidates, or a figure far off, are no pair."""
+    receivable = {"gl": "140000", "account_type": "D", "trading_partner": "US01"}
+    payable = {"gl": "240000", "account_type": "K", "cc": "US01", "currency": "USD",
+               "trading_partner": "DE01"}
+    load(con, "ledger_line",
+         balanced(erp("IC9", "1000.00", "2026-01-15", ref="IC-9", **receivable))
+         + balanced(erp("IC10", "-1160.00", "2026-01-16", **payable))   # 1100 after FX
+         + balanced(erp("IC11", "500.00", "2026-01-20", ref="IC-11", **receivable))
+         + balanced(erp("IC12", "-553.00", "2026-01-21", **payable))    # 550: in the band
+         + balanced(erp("IC13", "2000.00", "2026-01-23", ref="IC-13", **receivable))
+         + balanced(erp("IC14", "-2300.00", "2026-01-23", **payable))
+         + balanced(erp("IC15", "-2350.00", "2026-01-24", **payable))
+         + balanced(erp("IC16", "100.00", "2026-01-29", ref="IC-16", **receivable))
+         + balanced(erp("IC17", "-500.00", "2026-01-29", **payable)))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC9/1"] == ("exception", "intercompany_imbalance", None,
+                                      "US01/2026/IC10/1")
+    assert got["US01/2026/IC10/1"] == ("exception", "intercompany_imbalance", None,
+                                       "DE01/2026/IC9/1")
+    assert got["DE01/2026/IC11/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC12/1"][2] == got["DE01/2026/IC11/1"][2]
+    for line in ("DE01/2026/IC13/1", "US01/2026/IC14/1", "US01/2026/IC15/1",
+                 "DE01/2026/IC16/1", "US01/2026/IC17/1"):
+        assert got[line][:2] == ("exception", "timing_difference"), line
+
+
 def _received_invoiced_booked(con, n: str, received: str, invoiced: str, booked: str) -> None:
     """PO<n>'s receipt R<n>, supplier invoice I<n> (SI-<n>) and the ERP vendor line K<n>."""
     load(con, "receipt", [receipt(f"R{n}", f"PO{n}", received, "2026-01-07")])

@@ -215,6 +215,23 @@ def intercompany_steps(conf: float) -> list[Step]:
             SELECT 'intercompany', 'mapping_error', NULL, r_id, l_id, -diff FROM recon__ic_unknown
             WHERE r_id IS NOT NULL"""),
         claim("recon__ic_unknown", "unnest(list_filter([l_id, r_id], x -> x IS NOT NULL))"),
+        # One side booked without the reference and for another amount (the partner worked
+        # out the interest itself): the entity pair's two open lines in the date window, each
+        # the other's only one within the pair band after FX. Within the rate band a match,
+        # beyond it the imbalance of that pair (SPEC §5.3), not two missing counterparts.
+        Step("recon__p_ic_near", f"""
+            CREATE OR REPLACE TEMP TABLE recon__p_ic_near AS
+            SELECT {_IC_PAIR}
+            FROM {open_rows(_IC_LINES, 'a')}
+            JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
+                 AND a.entity = b.trading_partner AND b.amount < 0
+                 AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
+            {_IC_FX}
+            WHERE a.amount > 0 AND (a.ref IS NULL OR b.ref IS NULL)
+              AND abs({_A_IN_B} + b.amount) <= $ic_band * abs(b.amount)
+            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
+                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        *_ic_outcome("recon__p_ic_near", conf - 0.1),
     ]
 
 

@@ -174,7 +174,8 @@ def rule_params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -
     m = settings.matching
     return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
             "window": m.date_window_days, "min_score": m.fuzzy_name_min_score,
-            "fx_band": m.fx_rate_band, "price_tol": m.po_price_tolerance_rel, "as_of": as_of,
+            "fx_band": m.fx_rate_band, "ic_band": m.intercompany_pair_band,
+            "price_tol": m.po_price_tolerance_rel, "as_of": as_of,
             "causes": [c.value for c in Cause], "until": until}
 
 
