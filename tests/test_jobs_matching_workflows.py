@@ -208,11 +208,18 @@ def test_intercompany_pair_without_reference_by_amount_and_window(con, settings)
          + balanced(erp("IC7", "99.00", "2026-01-15", gl="140000", account_type="D",
                         trading_partner="US01", ref="IC-7"))
          + balanced(erp("IC8", "-99.00", "2026-01-28", gl="240000", account_type="K",
+                        cc="US01", trading_partner="DE01"))
+         + balanced(erp("IC18", "300.00", "2026-01-05", gl="140000", account_type="D",
+                        trading_partner="US01", ref="IC-18"))
+         + balanced(erp("IC19", "-300.00", "2026-01-12", gl="240000", account_type="K",
                         cc="US01", trading_partner="DE01")))
     got = outcome(con, settings)
     assert got["DE01/2026/IC5/1"][:2] == ("match", "intercompany_pair")
     assert got["US01/2026/IC6/1"][2] == got["DE01/2026/IC5/1"][2]
     assert got["DE01/2026/IC7/1"][0] == "exception"  # 13 days apart: outside the window
+    # a week apart: beyond the date window, inside intercompany's settlement window (10 days)
+    assert got["DE01/2026/IC18/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC19/1"][2] == got["DE01/2026/IC18/1"][2]
 
 
 def test_intercompany_lines_without_a_shared_reference_pair_by_entity_pair(con, settings):
@@ -231,7 +238,7 @@ def test_intercompany_lines_without_a_shared_reference_pair_by_entity_pair(con, 
          + balanced(erp("IC14", "-2300.00", "2026-01-23", **payable))
          + balanced(erp("IC15", "-2350.00", "2026-01-24", **payable))
          + balanced(erp("IC16", "100.00", "2026-01-29", ref="IC-16", **receivable))
-         + balanced(erp("IC17", "-500.00", "2026-01-29", **payable)))
+         + balanced(erp("IC17", "-900.00", "2026-01-29", **payable)))
     got = outcome(con, settings)
     assert got["DE01/2026/IC9/1"] == ("exception", "intercompany_imbalance", None,
                                       "US01/2026/IC10/1")

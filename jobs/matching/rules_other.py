@@ -128,6 +128,23 @@ _IC_PAIR = f"""a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.am
                {_A_IN_B} AS a_conv"""
 
 
+def _unreferenced_pairs(table: str, select: str, within: str) -> Step:
+    """An entity pair's open lines, one side without a reference, in the intercompany window,
+    whose amounts after FX are ``within`` apart; each the other's only candidate."""
+    return Step(table, f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT {select}
+        FROM {open_rows(_IC_LINES, 'a')}
+        JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
+             AND a.entity = b.trading_partner AND b.amount < 0
+             AND abs(date_diff('day', a.event_date, b.event_date)) <= $ic_window
+        {_IC_FX}
+        WHERE a.amount > 0 AND (a.ref IS NULL OR b.ref IS NULL)
+          AND abs({_A_IN_B} + b.amount) <= {within}
+        QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
+            AND count(*) OVER (PARTITION BY b.record_id) = 1""")
+
+
 def intercompany_steps(conf: float) -> list[Step]:
     """Receivable of entity A ↔ payable of entity B with the same reference, after FX at A's
     posting date (fx_rates, either direction); beyond the rate band it is an imbalance."""
@@ -167,19 +184,10 @@ def intercompany_steps(conf: float) -> list[Step]:
                 AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
         *_ic_outcome("recon__p_ic_text", conf),
         # One side booked without the reference: the entity pair, the amount after FX (within
-        # the absolute tolerance only) and the date window, when each has one candidate.
-        Step("recon__p_ic_amount", f"""
-            CREATE OR REPLACE TEMP TABLE recon__p_ic_amount AS
-            SELECT a.record_id AS l_id, b.record_id AS r_id
-            FROM {open_rows(_IC_LINES, 'a')}
-            JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
-                 AND a.entity = b.trading_partner AND b.amount < 0
-                 AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
-            {_IC_FX}
-            WHERE a.amount > 0 AND (a.ref IS NULL OR b.ref IS NULL)
-              AND abs({_A_IN_B} + b.amount) <= $tol_abs
-            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
-                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        # the absolute tolerance only) and the date window (the intercompany settlement window
+        # when longer: the partner books a week or two later), when each has one candidate.
+        _unreferenced_pairs("recon__p_ic_amount", "a.record_id AS l_id, b.record_id AS r_id",
+                            "$tol_abs"),
         Step("intercompany by amount: matches", "INSERT INTO recon__m " + per_side(
             f"'intercompany', 'intercompany_pair', {conf - 0.1}, {{id}}, {{side}}, "
             + pair_match_id("l_id", "r_id"), "recon__p_ic_amount", LEFT_RIGHT)),
@@ -216,21 +224,10 @@ def intercompany_steps(conf: float) -> list[Step]:
             WHERE r_id IS NOT NULL"""),
         claim("recon__ic_unknown", "unnest(list_filter([l_id, r_id], x -> x IS NOT NULL))"),
         # One side booked without the reference and for another amount (the partner worked
-        # out the interest itself): the entity pair's two open lines in the date window, each
+        # out the interest itself): the entity pair's two open lines in that window, each
         # the other's only one within the pair band after FX. Within the rate band a match,
         # beyond it the imbalance of that pair (SPEC §5.3), not two missing counterparts.
-        Step("recon__p_ic_near", f"""
-            CREATE OR REPLACE TEMP TABLE recon__p_ic_near AS
-            SELECT {_IC_PAIR}
-            FROM {open_rows(_IC_LINES, 'a')}
-            JOIN {open_rows(_IC_LINES, 'b')} ON b.entity = a.trading_partner
-                 AND a.entity = b.trading_partner AND b.amount < 0
-                 AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
-            {_IC_FX}
-            WHERE a.amount > 0 AND (a.ref IS NULL OR b.ref IS NULL)
-              AND abs({_A_IN_B} + b.amount) <= $ic_band * abs(b.amount)
-            QUALIFY count(*) OVER (PARTITION BY a.record_id) = 1
-                AND count(*) OVER (PARTITION BY b.record_id) = 1"""),
+        _unreferenced_pairs("recon__p_ic_near", _IC_PAIR, "$ic_band * abs(b.amount)"),
         *_ic_outcome("recon__p_ic_near", conf - 0.1),
     ]
 

@@ -173,7 +173,10 @@ def _unique_subset(ids: pa.Array, amounts: pa.Array, target: pa.Array) -> pa.Arr
 def rule_params(settings: Settings, as_of: dt.date, until: dt.datetime | None) -> dict:
     m = settings.matching
     return {"tol_abs": m.amount_tolerance_abs, "tol_rel": m.amount_tolerance_rel,
-            "window": m.date_window_days, "min_score": m.fuzzy_name_min_score,
+            "window": m.date_window_days,
+            # an intercompany counterpart the settlement window still waits for can still pair
+            "ic_window": max(m.date_window_days, settings.settlement_days.get("intercompany", 0)),
+            "min_score": m.fuzzy_name_min_score,
             "fx_band": m.fx_rate_band, "ic_band": m.intercompany_pair_band,
             "price_tol": m.po_price_tolerance_rel, "as_of": as_of,
             "causes": [c.value for c in Cause], "until": until}
