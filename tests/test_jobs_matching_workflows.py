@@ -118,6 +118,24 @@ def test_refund_takes_its_own_line_not_the_invoice_it_refunds(con, settings):
     assert got["DE01/2026/I3/1"][0] == "exception"
 
 
+def test_refund_the_day_after_its_invoice_takes_the_line_booked_after_it(con, settings):
+    """The invoice line (the day before the refund, inside the time-zone slack) and the refund
+    line both carry the invoice number and the amount: the one on or after the refund is it."""
+    load(con, "billing_event", [
+        billing("in_4", "invoice", "0", "2026-01-09", invoice_number="A1-0004"),
+        billing("ch_4", "charge", "70.00", "2026-01-09", invoice_id="in_4", customer_id="cus_1"),
+        billing("re_4", "refund", "-70.00", "2026-01-10", charge_id="ch_4")])
+    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
+    load(con, "ledger_line",
+         balanced(erp("I4", "70.00", "2026-01-09", ref="A1-0004", **customer))
+         + balanced(erp("P4", "-70.00", "2026-01-09", ref="A1-0004", **customer))
+         + balanced(erp("R4", "70.00", "2026-01-12", ref="A1-0004", **customer)))
+    got = outcome(con, settings)
+    assert got["re_4"][:2] == ("match", "exact_reference")
+    assert got["DE01/2026/R4/1"][2] == got["re_4"][2]
+    assert got["DE01/2026/I4/1"][0] == "exception"
+
+
 def test_payout_bank_credit_and_erp_line(con, settings):
     load(con, "billing_event", [billing("po_1ABC", "payout", "970.00", "2026-01-20")])
     load(con, "bank_transaction", [bank("B1", "970.00", "2026-01-22",

@@ -32,9 +32,10 @@ def charge_invoice_steps(conf: float) -> list[Step]:
 
     An invoice number names every line of the invoice's life: the invoice itself, its payment,
     a refund. Among those the charge or refund takes the line with its exact amount, then the
-    one closest in date (charges only), and only when that best candidate is unique. A refund
-    takes no line dated before it: an invoice refunded in full has the refund's amount, and
-    one refunded the day it was raised stays a tie, an exception, rather than a guess."""
+    one closest in date (a refund: on or after it), and only when that best candidate is
+    unique. A refund takes no line dated before it (but for a day's slack): an invoice refunded
+    in full has the refund's amount, and one refunded the day it was raised stays a tie, an
+    exception, rather than a guess."""
     by_id = f"""SELECT DISTINCT {_CHARGE_PAIR}
                 FROM recon__billing c JOIN recon__erp_key k ON k.key = c.ref
                 JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
@@ -43,7 +44,8 @@ def charge_invoice_steps(conf: float) -> list[Step]:
     by_invoice = f"""SELECT DISTINCT {_CHARGE_PAIR},
                             CASE WHEN c.kind = 'charge'
                                  THEN abs(date_diff('day', c.event_date, e.event_date))
-                                 ELSE 0 END AS days
+                                 -- a refund: a line on or after it before one the day before
+                                 WHEN e.event_date >= c.event_date THEN 0 ELSE 1 END AS days
                      FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
                      JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
                      WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
