@@ -23,6 +23,10 @@ _CHARGE_PAIR = """c.record_id AS l_id, e.record_id AS r_id, c.amount AS l_amt,
 # join key), the same currency
 _CUSTOMER_LINE = """e.account_type = 'D' AND e.currency = c.currency AND e.amount IS NOT NULL
                     AND (e.amount < 0) <> (c.amount < 0)"""
+# the ERP books a refund once it is paid out, never before (a day's slack for a UTC timestamp
+# against a local posting date): an older customer debit of its amount is the invoice it refunds
+_NOT_BEFORE_REFUND = ("(c.kind <> 'refund' "
+                      "OR date_diff('day', e.event_date, c.event_date) <= 1)")
 
 
 def charge_invoice_steps(conf: float) -> list[Step]:
@@ -49,10 +53,7 @@ def charge_invoice_steps(conf: float) -> list[Step]:
                      FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
                      JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
                      WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
-                       -- a refund is booked once it happened (a day's slack for time
-                       -- zones), never as the older invoice it refunds
-                       AND (c.kind = 'charge'
-                            OR date_diff('day', e.event_date, c.event_date) <= 1)
+                       AND {_NOT_BEFORE_REFUND}
                        AND {unclaimed('c')} AND {unclaimed('e')}"""
     best = f"""SELECT * FROM (
                    SELECT *, rank() OVER (PARTITION BY l_id ORDER BY l_amt = r_cmp DESC, days)
@@ -92,10 +93,7 @@ def customer_amount_steps(conf: float) -> list[Step]:
             JOIN {open_rows("(SELECT * FROM recon__erp WHERE account_type = 'D')", 'e')}
                  ON e.customer = c.erp_customer AND e.amount = -c.amount AND {_CUSTOMER_LINE}
                  AND abs(date_diff('day', c.event_date, e.event_date)) <= $window
-                 -- the ERP books a refund when it is paid out, never before: a debit of the
-                 -- customer days earlier for the same amount is the refunded invoice itself
-                 -- (a day's grace for a UTC timestamp against a local posting date)
-                 AND (c.kind <> 'refund' OR date_diff('day', c.event_date, e.event_date) >= -1)
+                 AND {_NOT_BEFORE_REFUND}
             WHERE c.kind IN ('charge', 'refund')
             QUALIFY count(*) OVER (PARTITION BY l_id) = 1 AND count(*) OVER (PARTITION BY r_id) = 1"""),
         Step("customer_amount: matches", "INSERT INTO recon__m " + per_side(
