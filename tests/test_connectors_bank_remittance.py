@@ -58,6 +58,24 @@ def test_triodos_writes_angle_brackets():
     assert info["counterparty_account"] == "0390123456"
 
 
+@pytest.mark.parametrize("separator", ["~", "<", "^"])
+def test_polish_banks_write_the_same_sub_fields_with_their_own_separator(separator):
+    """``051~00PRZELEW PRZYCHODZACY~20FAKTURA FV/4895/02/2026~21 ZAKLADY~32NAME~38PL...``: the
+    purpose without the posting text, the name and IBAN apart (read as free text, the IBAN's
+    digits and the posting text ran into the remittance and the name was never found)."""
+    text = ("051~00PRZELEW PRZYCHODZACY~20FAKTURA FV/4895/02/2026 ZAK~21LADY MECHANICZNE~22~23"
+            "~32ZAKLADY MECHANICZNE~33 WOJCIK SP. Z O.O.~38PL06866984640393913384405855")
+    info = parse(text.replace("~", separator))
+    assert info["layout"] == "gvc" and info["gvc"] == "051"
+    assert info["posting_text"] == "PRZELEW PRZYCHODZACY"
+    assert info["remittance"] == "FAKTURA FV/4895/02/2026 ZAKLADY MECHANICZNE"
+    assert info["counterparty_name"] == "ZAKLADY MECHANICZNE WOJCIK SP. Z O.O."
+    assert info["counterparty_account"] == "PL06866984640393913384405855"
+    # lines cut inside a word are joined without a space, as in the German layout
+    assert join_lines(["051~00PRZELEW~20FAKTURA FV/1 ZAK~21LA", "DY~32JAN KOWALSKI"]) == (
+        "051~00PRZELEW~20FAKTURA FV/1 ZAK~21LADY~32JAN KOWALSKI")
+
+
 def test_dutch_slash_codes():
     info = parse("/TRTP/SEPA OVERBOEKING/IBAN/NL30ABNA0122365478/BIC/ABNANL2A/NAME/ABC BV"
                  "/REMI/FACTUUR 10530/EREF/E-1")

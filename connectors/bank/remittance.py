@@ -1,8 +1,10 @@
 """The ``:86:`` information field of MT940, read in the three layouts banks use.
 
-* German/Austrian "GVC" layout: ``166?00GUTSCHRIFT?20EREF+...?21SVWZ+...?32NAME`` (Triodos
-  writes ``>`` instead of ``?``); purpose lines ``?20``-``?29`` and ``?60``-``?63`` hold one
-  text cut into 27-character pieces, with SEPA keywords (``EREF+``, ``SVWZ+``...) inside.
+* German/Austrian "GVC" layout: ``166?00GUTSCHRIFT?20EREF+...?21SVWZ+...?32NAME``; purpose
+  lines ``?20``-``?29`` and ``?60``-``?63`` hold one text cut into 27-character pieces, with
+  SEPA keywords (``EREF+``, ``SVWZ+``...) inside. Other banks write the same sub-fields with
+  another separator: Triodos ``>``, Polish banks ``~`` (``051~00PRZELEW~20FAKTURA...~32NAZWA
+  ~38PL...``), ``<`` or ``^``.
 * Dutch "slash code" layout: ``/TRTP/SEPA OVERBOEKING/IBAN/NL..../NAME/..../REMI/..../EREF/``.
 * Free text.
 
@@ -18,7 +20,7 @@ from itertools import accumulate
 from typing import Any
 
 FULL_LINE = 65
-_GVC = re.compile(r"^(\d{3})([?>])(\d{2})")
+_GVC = re.compile(r"^(\d{3})([?>~<^])(\d{2})")
 _SEPA_KEYS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC",
               "COAM", "OAMT", "PURP", "SQTP", "ORCR", "ORMR", "DDAT", "MDAT")
 _SEPA = re.compile(r"(" + "|".join(_SEPA_KEYS) + r") ?\+")
@@ -69,7 +71,9 @@ def _gvc(text: str) -> dict[str, Any]:
         "remittance": keyed.get("SVWZ") or (purpose.strip() if not keyed else None) or None,
         "end_to_end_id": keyed.get("EREF"), "mandate_id": keyed.get("MREF"),
         "creditor_id": keyed.get("CRED"), "customer_reference": keyed.get("KREF"),
-        "counterparty_bic": _one(parts, "30"), "counterparty_account": _one(parts, "31"),
+        "counterparty_bic": _one(parts, "30"),
+        # ?31 the account as the bank keeps it, ?38 the IBAN where the bank adds one
+        "counterparty_account": _one(parts, "31") or _one(parts, "38"),
         "counterparty_name": re.sub(r" {2,}", " ", name) if name else None,
         "return_code": _one(parts, "34"),
     }
