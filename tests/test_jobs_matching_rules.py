@@ -59,6 +59,26 @@ def test_exact_reference_and_reference_in_text(con, settings):
     assert got["DE01/2026/D2/1"][2] == got["B2"][2]
 
 
+def test_two_invoices_under_one_number_pair_once_the_other_rules_settled_one(con, settings):
+    """Two payments name FV/5115/01/2026, which two ledger lines carry: by the text each has
+    two candidates and none is paired. A later rule settles the full payment by its amount; the
+    part payment is then left naming one open line, and is that line's (a partial payment),
+    not two missing counterparts."""
+    load(con, "bank_transaction", [
+        bank("B1", "2920.73", "2026-01-12", text="FAKTURA FV/5115/01/2026", name="KAMINSKI SERWIS"),
+        bank("B2", "560.00", "2026-01-14", text="FAKTURA FV/5115/01/2026", name="KAMINSKI SERWIS"),
+    ])
+    load(con, "ledger_line",
+         balanced(erp("D1", "2920.73", "2026-01-12", ref="FV/5115/01/2026",
+                      text="Kaminski Serwis Sp. z o.o."))
+         + balanced(erp("D2", "800.00", "2026-01-14", ref="FV/5115/01/2026",
+                        text="Zahlungsavis")))
+    got = outcome(con, settings)
+    assert got["B1"][0] == "match" and got["DE01/2026/D1/1"][2] == got["B1"][2]
+    assert got["B2"] == ("exception", "amount_variance", "partial_payment", "DE01/2026/D2/1")
+    assert got["DE01/2026/D2/1"][:4] == ("exception", "amount_variance", "partial_payment", "B2")
+
+
 def test_batch_payment_settles_several_invoices(con, settings):
     load(con, "bank_transaction", [bank("B1", "600.00", "2026-01-20",
                                         text="INV-1001 INV-1002 INV-1003")])

@@ -271,18 +271,34 @@ def _text_candidates() -> str:
 
 
 def reference_in_text_steps(conf: float) -> list[Step]:
+    # the candidates are kept for the second pass (residual_reference_steps)
+    return [Step("text candidates", f"""
+                CREATE OR REPLACE TEMP TABLE recon__text_c AS {_text_candidates()}"""),
+            *_text_pairs("recon__p_text", "recon__text_c", conf)]
+
+
+def residual_reference_steps(conf: float) -> list[Step]:
+    """The reference in the text once more, after every other rule: two invoices under one
+    number (two customers, two series) named by two payments make each line two candidates, so
+    the first pass pairs none; when the other rules have since settled one pair (by amount,
+    date and name), what is left is one line naming one line, a pair like any other. Records
+    are only ever claimed, so its candidates are the first pass's still open."""
+    return _text_pairs("recon__p_text_left", f"""
+        (SELECT c.* FROM recon__text_c c {anti_claimed('c', 'l_id')}
+         {anti_claimed('c', 'r_id')})""", conf)
+
+
+def _text_pairs(table: str, candidates: str, conf: float) -> list[Step]:
     # as for the reference pairs, a line one bank line names alone is that line's even when a
     # payment run's debit names it too (the run id in its text); two such lines: neither
-    return [Step("recon__p_text", f"""
-                CREATE OR REPLACE TEMP TABLE recon__p_text AS
+    return [Step(table, f"""
+                CREATE OR REPLACE TEMP TABLE {table} AS
                 SELECT l_id, r_id, l_amt, r_cmp, currency, l_charges, l_foreign FROM (
-                    SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l
-                    FROM ({_text_candidates()}))
+                    SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l FROM {candidates})
                 WHERE n_l = 1
                 QUALIFY count(*) OVER (PARTITION BY r_id) = 1"""),
-            *pair_outcome("recon__p_text", WF, "reference_in_text", conf,
-                          fees_booked_apart=True),
-            claim("recon__p_text", "unnest([l_id, r_id])")]
+            *pair_outcome(table, WF, "reference_in_text", conf, fees_booked_apart=True),
+            claim(table, "unnest([l_id, r_id])")]
 
 
 def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:

@@ -73,6 +73,8 @@ def all_steps(settings: Settings, maintained: bool = False) -> list[Step]:
     steps += defect_steps() + rule_tables() + [rules_bank.grams_step()]
     for rule in settings.matching.rule_order:
         steps += rule_steps(rule, settings)
+    if "reference_in_text" in settings.matching.rule_order:
+        steps += rules_bank.residual_reference_steps(CONFIDENCE["reference_in_text"])
     steps += rules_bank.unmapped_account_steps()
     steps += result_steps()
     return steps

@@ -79,8 +79,9 @@ def open_rows(table: str, alias: str) -> str:
     return f"(SELECT open__.* FROM {table} open__ {anti_claimed('open__')}) {alias}"
 
 
-def anti_claimed(alias: str) -> str:
+def anti_claimed(alias: str, column: str = "record_id") -> str:
     """The join form of ``unclaimed``, to follow ``alias`` in a FROM clause: a plain anti join
-    where DuckDB plans the correlated NOT EXISTS as a costlier delim join."""
-    return (f"ANTI JOIN recon__claimed claimed_{alias} "
-            f"ON claimed_{alias}.record_id = {alias}.record_id")
+    where DuckDB plans the correlated NOT EXISTS as a costlier delim join. ``column``: the
+    record id column, for a pair table (``l_id``, ``r_id``)."""
+    claimed = f"claimed_{alias}" if column == "record_id" else f"claimed_{alias}_{column}"
+    return f"ANTI JOIN recon__claimed {claimed} ON {claimed}.record_id = {alias}.{column}"
