@@ -198,6 +198,27 @@ def test_intercompany_pair_after_fx_and_imbalance(con, settings):
     assert got["US01/2026/IC4/1"][:2] == ("exception", "intercompany_imbalance")
 
 
+def test_intercompany_pair_in_one_currency_is_not_allowed_the_rate_band(con, settings):
+    """The payable booked in the receivable's currency (CHF on both sides, whatever the
+    partner's own currency) and 50.00 short: nothing was converted, so the rate band does not
+    apply; an imbalance, not a match. A cent apart is still a match."""
+    load(con, "ledger_line",
+         balanced(erp("IC20", "6807.15", "2026-01-15", gl="140000", account_type="D",
+                      currency="CHF", trading_partner="US01", ref="IC/CH/149"))
+         + balanced(erp("IC21", "-6757.15", "2026-01-19", gl="240000", account_type="K",
+                        cc="US01", currency="CHF", trading_partner="DE01", ref="IC/CH/149"))
+         + balanced(erp("IC22", "500.00", "2026-01-15", gl="140000", account_type="D",
+                        currency="CHF", trading_partner="US01", ref="IC/CH/150"))
+         + balanced(erp("IC23", "-499.99", "2026-01-19", gl="240000", account_type="K",
+                        cc="US01", currency="CHF", trading_partner="DE01", ref="IC/CH/150")))
+    got = outcome(con, settings)
+    assert got["DE01/2026/IC20/1"] == ("exception", "intercompany_imbalance", None,
+                                       "US01/2026/IC21/1")
+    assert got["US01/2026/IC21/1"][:2] == ("exception", "intercompany_imbalance")
+    assert got["DE01/2026/IC22/1"][:2] == ("match", "intercompany_pair")
+    assert got["US01/2026/IC23/1"][2] == got["DE01/2026/IC22/1"][2]
+
+
 def test_erp_line_naming_an_unknown_po_is_a_mapping_error_with_its_chain(con, settings):
     """EBELN mistyped in the ERP (4501 for 4510): the line names a PO procurement does not know;
     the open invoice of its vendor and amount, whose PO no ERP line names, is the counterpart."""

@@ -111,8 +111,12 @@ _A_IN_B = "CASE WHEN a.currency = b.currency THEN a.amount ELSE round(a.amount *
 
 
 def _ic_outcome(table: str, conf: float) -> list[Step]:
-    """Within the rate band after FX a match, beyond it (or without a rate) an imbalance."""
-    agrees = "a_conv IS NOT NULL AND abs(a_conv + b_amt) <= greatest($tol_abs, $fx_band * abs(b_amt))"
+    """In one currency within the amount tolerance a match, across two within the rate band
+    after FX; beyond it (or without a rate) an imbalance. Both sides booked in CHF are not
+    allowed the rate band: 50.00 CHF apart on 6,807.15 is an imbalance, not FX."""
+    agrees = """a_conv IS NOT NULL AND abs(a_conv + b_amt) <= CASE
+                    WHEN same_currency THEN $tol_abs + $tol_rel * abs(b_amt)
+                    ELSE greatest($tol_abs, $fx_band * abs(b_amt)) END"""
     return [
         Step(f"{table}: matches", "INSERT INTO recon__m " + per_side(
             f"'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
@@ -125,7 +129,7 @@ def _ic_outcome(table: str, conf: float) -> list[Step]:
 
 
 _IC_PAIR = f"""a.record_id AS l_id, b.record_id AS r_id, a.amount AS a_amt, b.amount AS b_amt,
-               {_A_IN_B} AS a_conv"""
+               {_A_IN_B} AS a_conv, a.currency = b.currency AS same_currency"""
 
 
 def _unreferenced_pairs(table: str, select: str, within: str) -> Step:
