@@ -107,6 +107,26 @@ def test_fuzzy_name_best_candidate_only_and_ties_become_exceptions(con, settings
     assert len(candidates) == 2
 
 
+def test_a_number_both_texts_carry_outranks_a_name(con, settings):
+    """One customer pays 80.00 on account of order 167605 and 80.00 for an invoice whose
+    number it mistyped, a day apart. By name alone each payment has the invoice line as a
+    candidate, so neither was paired; the order number both the payment and the on-account
+    line carry settles that pair, and the invoice line is then the other payment's only one."""
+    load(con, "bank_transaction", [
+        bank("B1", "80.00", "2026-01-27", text="ANZAHLUNG AUFTRAG 167605", name="Schmidt & Sohne KG"),
+        bank("B2", "80.00", "2026-01-28", text="RE 90016957", name="Schmidt & Sohne KG"),
+    ])
+    load(con, "ledger_line",
+         balanced(erp("D1", "80.00", "2026-01-27", text="Anzahlung Akonto Auftr. 167605"))
+         + balanced(erp("D2", "80.00", "2026-01-28", ref="90016597",
+                        text="Zahlung Schmidt & Söhne KG")))
+    got = outcome(con, settings)
+    assert got["B1"][:2] == ("match", "fuzzy_name")
+    assert got["DE01/2026/D1/1"][2] == got["B1"][2]
+    assert got["B2"][:2] == ("match", "fuzzy_name")
+    assert got["DE01/2026/D2/1"][2] == got["B2"][2]
+
+
 def test_amount_variance_sub_causes(con, settings):
     load(con, "bank_transaction", [
         bank("B1", "985.00", "2026-01-20", e2e="INV-1", charges_amount="15.00"),

@@ -383,37 +383,58 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
     return [
         Step("fuzzy candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__fuzzy_c AS
-            SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
-                   CASE
-                   -- a number both texts carry (an order number on a payment on account, whose
-                   -- ERP line says 'Anzahlung Akonto Auftr. 630124' and names nobody)
-                   WHEN list_has_any({_NUMBERS.format(text="b.text || ' ' || coalesce(b.name, '')")},
-                                     {_NUMBERS.format(text="e.name")}) THEN 100
+            SELECT l_id, r_id, l_amt, r_cmp, numbered,
+                   CASE WHEN numbered THEN 100
                    -- a line without a counterparty (charges, interest) speaks through its
                    -- text; against a ledger line without customer or vendor, in another
                    -- language ('KONTOFUEHRUNGSGEBUEHR', 'Bankgebuehren 12/2025'), amount, date
                    -- and account alone, when unique both ways (the ambiguity step), unless
                    -- its text names an ERP item (then that is what it is about)
-                   ELSE greatest(coalesce(name_score(coalesce(b.name, b.text), e.name), 0),
-                                 CASE WHEN nullif(b.name, '') IS NULL AND named.id IS NULL
-                                           AND e.account_type = 'S'
-                                           AND e.customer IS NULL AND e.vendor IS NULL
+                   ELSE greatest(coalesce(name_score(coalesce(b_name, b_text), e_name), 0),
+                                 CASE WHEN nullif(b_name, '') IS NULL AND named_id IS NULL
+                                           AND account_type = 'S'
+                                           AND customer IS NULL AND vendor IS NULL
                                       THEN $min_score ELSE 0 END) END AS score
+            FROM (
+            SELECT b.record_id AS l_id, e.record_id AS r_id, b.amount AS l_amt, e.amount AS r_cmp,
+                   -- a number both texts carry (an order number on a payment on account, whose
+                   -- ERP line says 'Anzahlung Akonto Auftr. 630124' and names nobody)
+                   list_has_any({_NUMBERS.format(text="b.text || ' ' || coalesce(b.name, '')")},
+                                {_NUMBERS.format(text="e.name")}) AS numbered,
+                   b.name AS b_name, b.text AS b_text, e.name AS e_name, named.id AS named_id,
+                   e.account_type, e.customer, e.vendor
             FROM {open_rows('recon__bank', 'b')} JOIN {open_rows('recon__erp', 'e')}
                  ON {_SAME_ACCOUNT} AND e.amount = b.amount
                  AND abs(date_diff('day', b.event_date, e.event_date)) <= $window
             LEFT JOIN (SELECT DISTINCT record_id AS id FROM recon__grams) named
-                 ON named.id = b.record_id"""),
+                 ON named.id = b.record_id)"""),
+        # A number both texts carry outranks names: each line's only such candidate is its
+        # pair, even where the same customer's other line of that amount is in the window
+        # (a payment on account beside an invoice of the same amount). The other candidates
+        # of those two lines are then judged without them.
+        Step("fuzzy numbered", """
+            CREATE OR REPLACE TEMP TABLE recon__fuzzy_n AS
+            SELECT l_id, r_id FROM recon__fuzzy_c WHERE numbered
+            QUALIFY count(*) OVER (PARTITION BY l_id) = 1
+                AND count(*) OVER (PARTITION BY r_id) = 1"""),
         Step("fuzzy ambiguous", """
             CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
+            WITH c AS (SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
+                         AND l_id NOT IN (SELECT l_id FROM recon__fuzzy_n)
+                         AND r_id NOT IN (SELECT r_id FROM recon__fuzzy_n))
             SELECT l_id AS record_id, list(r_id ORDER BY score DESC, r_id) AS candidates
-            FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY l_id HAVING count(*) > 1
+            FROM c GROUP BY l_id HAVING count(*) > 1
             UNION ALL
             SELECT r_id, list(l_id ORDER BY score DESC, l_id)
-            FROM recon__fuzzy_c WHERE score >= $min_score GROUP BY r_id HAVING count(*) > 1"""),
+            FROM c GROUP BY r_id HAVING count(*) > 1"""),
         Step("fuzzy pairs", """
             CREATE OR REPLACE TEMP TABLE recon__p_fuzzy AS
+            SELECT c.* FROM recon__fuzzy_c c JOIN recon__fuzzy_n n
+                 ON n.l_id = c.l_id AND n.r_id = c.r_id
+            UNION ALL
             SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
+              AND l_id NOT IN (SELECT l_id FROM recon__fuzzy_n)
+              AND r_id NOT IN (SELECT r_id FROM recon__fuzzy_n)
               AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
               AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
         Step("fuzzy: matches", "INSERT INTO recon__m " + per_side(
