@@ -71,6 +71,13 @@ def test_polish_banks_write_the_same_sub_fields_with_their_own_separator(separat
     assert info["remittance"] == "FAKTURA FV/4895/02/2026 ZAKLADY MECHANICZNE"
     assert info["counterparty_name"] == "ZAKLADY MECHANICZNE WOJCIK SP. Z O.O."
     assert info["counterparty_account"] == "PL06866984640393913384405855"
+    # without ~32/~33, the name those banks write in ~27-~29; the purpose keeps it too
+    info = parse(text.replace("~32ZAKLADY MECHANICZNE~33 WOJCIK SP. Z O.O.",
+                              "~29ZAKLADY MECHANICZNE WOJCIK SP. Z O.O.").replace("~", separator))
+    assert info["counterparty_name"] == "ZAKLADY MECHANICZNE WOJCIK SP. Z O.O."
+    assert info["purpose"].endswith("MECHANICZNEZAKLADY MECHANICZNE WOJCIK SP. Z O.O.")
+    # the German layout's ?29 is a purpose line, never a name
+    assert parse("166?20RE 4711?29KARL KAUFMANN")["counterparty_name"] is None
     # lines cut inside a word are joined without a space, as in the German layout
     assert join_lines(["051~00PRZELEW~20FAKTURA FV/1 ZAK~21LA", "DY~32JAN KOWALSKI"]) == (
         "051~00PRZELEW~20FAKTURA FV/1 ZAK~21LADY~32JAN KOWALSKI")

@@ -4,7 +4,7 @@
   lines ``?20``-``?29`` and ``?60``-``?63`` hold one text cut into 27-character pieces, with
   SEPA keywords (``EREF+``, ``SVWZ+``...) inside. Other banks write the same sub-fields with
   another separator: Triodos ``>``, Polish banks ``~`` (``051~00PRZELEW~20FAKTURA...~32NAZWA
-  ~38PL...``), ``<`` or ``^``.
+  ~38PL...``), ``<`` or ``^``; those without ``~32`` name the counterparty in ``~27``-``~29``.
 * Dutch "slash code" layout: ``/TRTP/SEPA OVERBOEKING/IBAN/NL..../NAME/..../REMI/..../EREF/``.
 * Free text.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 FULL_LINE = 65
 _GVC = re.compile(r"^(\d{3})([?>~<^])(\d{2})")
+_POLISH = "~<^"
 _SEPA_KEYS = ("EREF", "KREF", "MREF", "CRED", "DEBT", "SVWZ", "ABWA", "ABWE", "IBAN", "BIC",
               "COAM", "OAMT", "PURP", "SQTP", "ORCR", "ORMR", "DDAT", "MDAT")
 _SEPA = re.compile(r"(" + "|".join(_SEPA_KEYS) + r") ?\+")
@@ -65,6 +66,10 @@ def _gvc(text: str) -> dict[str, Any]:
     starts = {0, *accumulate(len(p) for p in pieces)}
     keyed = _sepa(purpose, starts)
     name = "".join(parts.get("32", []) + parts.get("33", [])).strip() or None
+    if name is None and separator in _POLISH:
+        # Polish banks that write no ~32/~33 put the counterparty's name (and address) in
+        # ~27-~29; they stay in the purpose too, so a reference written there is still found
+        name = "".join(parts.get("27", []) + parts.get("28", []) + parts.get("29", [])).strip() or None
     return {
         "layout": "gvc", "gvc": code, "posting_text": _one(parts, "00"),
         "prima_nota": _one(parts, "10"), "purpose": purpose or None,
