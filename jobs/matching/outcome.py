@@ -19,7 +19,16 @@ from jobs.matching.steps import (
 
 # Columns every pair table has: l_id, r_id, l_amt, r_cmp (r's amount in l's sign), currency,
 # l_charges (bank charges on l, if any), l_foreign (l was instructed in another currency).
-TOLERANCE = "($tol_abs + $tol_rel * abs(r_cmp))"
+
+
+def tolerance(amount: str) -> str:
+    """SQL for the amount tolerance of a pair compared against ``amount``: absolute plus
+    relative (matching.amount_tolerance_abs / _rel)."""
+    return f"($tol_abs + $tol_rel * abs({amount}))"
+
+
+TOLERANCE = tolerance("r_cmp")
+
 
 def _digits(expr: str) -> str:
     return f"list_sort(string_split(regexp_replace(CAST(abs({expr}) AS VARCHAR), '[^0-9]', '', 'g'), ''))"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobs.matching.outcome import pair_outcome
+from jobs.matching.outcome import pair_outcome, tolerance
 from jobs.matching.steps import (
     EACH_OTHER,
     LEFT_RIGHT,
@@ -110,13 +110,19 @@ _IC_FX = """ASOF LEFT JOIN recon__fx f ON f.from_currency = a.currency
 _A_IN_B = "CASE WHEN a.currency = b.currency THEN a.amount ELSE round(a.amount * f.rate, 4) END"
 
 
+def _within_after_fx(diff: str, amount: str, same_currency: str, in_one: str) -> str:
+    """SQL: ``diff`` is within ``in_one`` when both sides are in one currency, and within the
+    rate band of ``amount`` when one was converted (nothing converted, no rate band: two CHF
+    lines 50.00 apart on 6,807.15 disagree)."""
+    return (f"abs({diff}) <= CASE WHEN {same_currency} THEN {in_one} "
+            f"ELSE greatest($tol_abs, $fx_band * abs({amount})) END")
+
+
 def _ic_outcome(table: str, conf: float) -> list[Step]:
     """In one currency within the amount tolerance a match, across two within the rate band
-    after FX; beyond it (or without a rate) an imbalance. Both sides booked in CHF are not
-    allowed the rate band: 50.00 CHF apart on 6,807.15 is an imbalance, not FX."""
-    agrees = """a_conv IS NOT NULL AND abs(a_conv + b_amt) <= CASE
-                    WHEN same_currency THEN $tol_abs + $tol_rel * abs(b_amt)
-                    ELSE greatest($tol_abs, $fx_band * abs(b_amt)) END"""
+    after FX; beyond it (or without a rate) an imbalance."""
+    agrees = ("a_conv IS NOT NULL AND "
+              + _within_after_fx("a_conv + b_amt", "b_amt", "same_currency", tolerance("b_amt")))
     return [
         Step(f"{table}: matches", "INSERT INTO recon__m " + per_side(
             f"'intercompany', 'intercompany_pair', {conf}, {{id}}, {{side}}, "
@@ -214,8 +220,7 @@ def intercompany_steps(conf: float) -> list[Step]:
                                AND abs(date_diff('day', a.event_date, b.event_date)) <= $window
                           {_IC_FX}),
                  pairs AS (SELECT l_id, r_id, diff FROM near
-                           WHERE abs(diff) <= CASE WHEN same THEN $tol_abs
-                                                   ELSE greatest($tol_abs, $fx_band * abs(o_amt)) END
+                           WHERE {_within_after_fx("diff", "o_amt", "same", "$tol_abs")}
                            QUALIFY count(*) OVER (PARTITION BY l_id) = 1
                                AND count(*) OVER (PARTITION BY r_id) = 1)
             SELECT u.record_id AS l_id, p.r_id, p.diff
