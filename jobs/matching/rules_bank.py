@@ -377,6 +377,12 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
 _NUMBERS = "regexp_extract_all(coalesce({text}, ''), '[1-9][0-9]{{4,}}')"
 
 
+# the fuzzy candidates judged by name: alike enough, and neither line taken by a number both
+# texts carry (recon__fuzzy_n)
+_BY_NAME = """score >= $min_score AND l_id NOT IN (SELECT l_id FROM recon__fuzzy_n)
+              AND r_id NOT IN (SELECT r_id FROM recon__fuzzy_n)"""
+
+
 def fuzzy_name_steps(conf: float) -> list[Step]:
     """Same amount, dates within the window, counterparty names alike; the best candidate only,
     and only when it is clearly the best for both sides. Ties stay exceptions with candidates."""
@@ -417,24 +423,20 @@ def fuzzy_name_steps(conf: float) -> list[Step]:
             SELECT l_id, r_id FROM recon__fuzzy_c WHERE numbered
             QUALIFY count(*) OVER (PARTITION BY l_id) = 1
                 AND count(*) OVER (PARTITION BY r_id) = 1"""),
-        Step("fuzzy ambiguous", """
+        Step("fuzzy ambiguous", f"""
             CREATE OR REPLACE TEMP TABLE recon__ambiguous AS
-            WITH c AS (SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
-                         AND l_id NOT IN (SELECT l_id FROM recon__fuzzy_n)
-                         AND r_id NOT IN (SELECT r_id FROM recon__fuzzy_n))
+            WITH c AS (SELECT * FROM recon__fuzzy_c c WHERE {_BY_NAME})
             SELECT l_id AS record_id, list(r_id ORDER BY score DESC, r_id) AS candidates
             FROM c GROUP BY l_id HAVING count(*) > 1
             UNION ALL
             SELECT r_id, list(l_id ORDER BY score DESC, l_id)
             FROM c GROUP BY r_id HAVING count(*) > 1"""),
-        Step("fuzzy pairs", """
+        Step("fuzzy pairs", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_fuzzy AS
             SELECT c.* FROM recon__fuzzy_c c JOIN recon__fuzzy_n n
                  ON n.l_id = c.l_id AND n.r_id = c.r_id
             UNION ALL
-            SELECT * FROM recon__fuzzy_c c WHERE score >= $min_score
-              AND l_id NOT IN (SELECT l_id FROM recon__fuzzy_n)
-              AND r_id NOT IN (SELECT r_id FROM recon__fuzzy_n)
+            SELECT * FROM recon__fuzzy_c c WHERE {_BY_NAME}
               AND l_id NOT IN (SELECT record_id FROM recon__ambiguous)
               AND r_id NOT IN (SELECT record_id FROM recon__ambiguous)"""),
         Step("fuzzy: matches", "INSERT INTO recon__m " + per_side(
