@@ -261,31 +261,35 @@ def _whole_groups(step: str, table: str, conf: float, ctes: str) -> list[Step]:
     ]
 
 
-def _text_candidates() -> str:
-    return f"""SELECT DISTINCT {_PAIR_COLS}
-               FROM recon__grams g JOIN recon__bank b ON b.record_id = g.record_id
-               JOIN recon__erp_key k ON k.key = g.gram
-               JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
-               -- claims after the join: the few grams narrow far more than they do
-               WHERE {unclaimed('b')} AND {unclaimed('e')}"""
+def text_candidates_step() -> Step:
+    """Each bank line with each ledger line on its account whose key its remittance text names
+    (recon__grams), made once for the rules that read it: the reference in the text, its second
+    pass and the batch payments. Each takes the pairs still open when it runs (``_OPEN_TEXT``);
+    records are only ever claimed, so that is the join made at that point."""
+    return Step("text candidates", f"""
+        CREATE OR REPLACE TEMP TABLE recon__text_c AS
+        SELECT DISTINCT {_PAIR_COLS}
+        FROM recon__grams g JOIN recon__bank b ON b.record_id = g.record_id
+        JOIN recon__erp_key k ON k.key = g.gram
+        JOIN recon__erp e ON e.record_id = k.record_id AND {_SAME_ACCOUNT}
+        -- claims after the join: the few grams narrow far more than they do
+        WHERE {unclaimed('b')} AND {unclaimed('e')}""")
+
+
+_OPEN_TEXT = f"""(SELECT c.* FROM recon__text_c c {anti_claimed('c', 'l_id')}
+                  {anti_claimed('c', 'r_id')})"""
 
 
 def reference_in_text_steps(conf: float) -> list[Step]:
-    # the candidates are kept for the second pass (residual_reference_steps)
-    return [Step("text candidates", f"""
-                CREATE OR REPLACE TEMP TABLE recon__text_c AS {_text_candidates()}"""),
-            *_text_pairs("recon__p_text", "recon__text_c", conf)]
+    return _text_pairs("recon__p_text", _OPEN_TEXT, conf)
 
 
 def residual_reference_steps(conf: float) -> list[Step]:
     """The reference in the text once more, after every other rule: two invoices under one
     number (two customers, two series) named by two payments make each line two candidates, so
     the first pass pairs none; when the other rules have since settled one pair (by amount,
-    date and name), what is left is one line naming one line, a pair like any other. Records
-    are only ever claimed, so its candidates are the first pass's still open."""
-    return _text_pairs("recon__p_text_left", f"""
-        (SELECT c.* FROM recon__text_c c {anti_claimed('c', 'l_id')}
-         {anti_claimed('c', 'r_id')})""", conf)
+    date and name), what is left is one line naming one line, a pair like any other."""
+    return _text_pairs("recon__p_text_left", _OPEN_TEXT, conf)
 
 
 def _text_pairs(table: str, candidates: str, conf: float) -> list[Step]:
@@ -305,12 +309,10 @@ def batch_payment_steps(conf: float, max_batch: int) -> list[Step]:
     """One bank line whose remittance names several ERP items that sum to its amount, or whose
     end-to-end id several ERP lines carry (a payment run's id on each of its payments)."""
     # the reference rule's candidates (recon__exact_c): the same join, made once
-    by_ref = """SELECT l_id, r_id, l_amt, r_cmp, currency, l_charges, l_foreign
-                FROM recon__exact_c c
-                WHERE (n_l > 1 OR n_r > 1)  -- the unique pairs are claimed already
-                  AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.l_id)
-                  AND NOT EXISTS (SELECT 1 FROM recon__claimed x WHERE x.record_id = c.r_id)"""
-    candidates = f"{_text_candidates()} UNION {by_ref}"
+    by_ref = f"""SELECT l_id, r_id, l_amt, r_cmp, currency, l_charges, l_foreign
+                 FROM recon__exact_c c {anti_claimed('c', 'l_id')} {anti_claimed('c', 'r_id')}
+                 WHERE n_l > 1 OR n_r > 1"""  # the unique pairs are claimed already
+    candidates = f"SELECT * FROM {_OPEN_TEXT} UNION {by_ref}"
     return [
         Step("batch candidates", f"""
             CREATE OR REPLACE TEMP TABLE recon__p_batch AS

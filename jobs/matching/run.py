@@ -71,6 +71,8 @@ def all_steps(settings: Settings, maintained: bool = False) -> list[Step]:
     steps = prepare_steps(maintained) + [Step("validation failures", f"""
         CREATE OR REPLACE TEMP TABLE recon__validation_failure AS {failure_view_sql(current)}""")]
     steps += defect_steps() + rule_tables() + [rules_bank.grams_step()]
+    if {"reference_in_text", "batch_payment"} & set(settings.matching.rule_order):
+        steps.append(rules_bank.text_candidates_step())
     for rule in settings.matching.rule_order:
         steps += rule_steps(rule, settings)
     if "reference_in_text" in settings.matching.rule_order:
