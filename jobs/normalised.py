@@ -70,7 +70,8 @@ NORMALISED = {n.table: n for n in (
         SELECT {_LINEAGE}, t.source_ref, t.company_code AS entity, t.fiscal_year,
                t.document_number, t.gl_account, t.account_type, t.customer, t.vendor, t.currency,
                t.amount, coalesce(t.amount_local, t.amount) AS amount_local,
-               t.posting_date AS event_date, t.correlation_id, {norm('t.reference')} AS ref,
+               t.posting_date AS event_date, t.entry_timestamp AS entered_at,
+               t.correlation_id, {norm('t.reference')} AS ref,
                {norm('t.assignment')} AS ref2, {norm('t.document_number')} AS doc,
                t.text AS name, t.trading_partner,
                {norm('t.purchase_order')} AS po

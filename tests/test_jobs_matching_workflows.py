@@ -136,6 +136,47 @@ def test_refund_the_day_after_its_invoice_takes_the_line_booked_after_it(con, se
     assert got["DE01/2026/I4/1"][0] == "exception"
 
 
+def test_refund_the_day_its_invoice_is_booked_takes_the_line_after_the_payment(con, settings):
+    """Charged on the 10th, invoice line booked and refunded on the 11th, refund line on the
+    13th: both debits are on or after the refund, and the refund gives back a payment, so the
+    line no payment precedes is the invoice. Paid in the ERP on the 12th (5), or on the 11th
+    after the invoice by entry time (7); paid on the 11th without entry times (6), the two
+    lines are alike: a tie, not a guess."""
+    def at(day: str, hour: int) -> dict:
+        return {"entry_timestamp": dt.datetime.fromisoformat(f"{day}T{hour:02}:00:00+00:00")}
+
+    refunds = []
+    for n in (5, 6, 7):
+        refunds += [
+            billing(f"in_{n}", "invoice", "0", "2026-01-10", invoice_number=f"A1-000{n}"),
+            billing(f"ch_{n}", "charge", f"6{n}.00", "2026-01-10", invoice_id=f"in_{n}",
+                    customer_id="cus_1"),
+            billing(f"re_{n}", "refund", f"-6{n}.00", "2026-01-11", charge_id=f"ch_{n}")]
+    load(con, "billing_event", refunds)
+    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
+    load(con, "ledger_line",
+         balanced(erp("I5", "65.00", "2026-01-11", ref="A1-0005", **customer))
+         + balanced(erp("P5", "-65.00", "2026-01-12", ref="A1-0005", **customer))
+         + balanced(erp("R5", "65.00", "2026-01-13", ref="A1-0005", **customer))
+         + balanced(erp("I6", "66.00", "2026-01-11", ref="A1-0006", **customer))
+         + balanced(erp("P6", "-66.00", "2026-01-11", ref="A1-0006", **customer))
+         + balanced(erp("R6", "66.00", "2026-01-13", ref="A1-0006", **customer))
+         + balanced(erp("I7", "67.00", "2026-01-11", ref="A1-0007", **customer,
+                        **at("2026-01-11", 9)))
+         + balanced(erp("P7", "-67.00", "2026-01-11", ref="A1-0007", **customer,
+                        **at("2026-01-11", 15)))
+         + balanced(erp("R7", "67.00", "2026-01-13", ref="A1-0007", **customer,
+                        **at("2026-01-13", 10))))
+    got = outcome(con, settings)
+    for n in (5, 7):
+        assert got[f"re_{n}"][:2] == ("match", "exact_reference")
+        assert got[f"DE01/2026/R{n}/1"][2] == got[f"re_{n}"][2]
+        assert got[f"ch_{n}"][2] == got[f"DE01/2026/P{n}/1"][2]
+        assert got[f"DE01/2026/I{n}/1"][0] == "exception"
+    assert got["re_6"][0] == "exception"
+    assert got["DE01/2026/I6/1"][0] == got["DE01/2026/R6/1"][0] == "exception"
+
+
 def test_payout_bank_credit_and_erp_line(con, settings):
     load(con, "billing_event", [billing("po_1ABC", "payout", "970.00", "2026-01-20")])
     load(con, "bank_transaction", [bank("B1", "970.00", "2026-01-22",

@@ -43,7 +43,7 @@ def prepare_steps(maintained: bool = False) -> list[Step]:
             SELECT * FROM (
             SELECT t.record_id, 'erp' AS source_system, t.source_ref, t.entity, t.fiscal_year,
                    t.document_number, t.gl_account, t.account_type, t.customer, t.vendor,
-                   t.currency, t.amount, t.event_date, t.correlation_id, t.ref,
+                   t.currency, t.amount, t.event_date, t.entered_at, t.correlation_id, t.ref,
                    t.ref2, t.doc, t.name, t.trading_partner, t.po,
                    EXISTS (SELECT 1 FROM recon__account a WHERE a.company_code = t.entity
                            AND a.gl_account = t.gl_account) AS on_bank_gl

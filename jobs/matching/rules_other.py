@@ -28,6 +28,14 @@ _CUSTOMER_LINE = """e.account_type = 'D' AND e.currency = c.currency AND e.amoun
 _NOT_BEFORE_REFUND = ("(c.kind <> 'refund' "
                       "OR date_diff('day', e.event_date, c.event_date) <= 1)")
 
+# the first payment (a customer credit) of each refunded invoice number, per ERP customer:
+# its posting date, and its entry time where the ERP records one (two bookings of one day)
+_FIRST_PAID = """SELECT k.key, e.customer, min(e.event_date) AS paid_on, min(e.entered_at) AS paid_at
+                 FROM recon__erp_key k JOIN recon__erp e ON e.record_id = k.record_id
+                 WHERE e.account_type = 'D' AND e.amount < 0
+                   AND k.key IN (SELECT invoice_ref FROM recon__billing WHERE kind = 'refund')
+                 GROUP BY k.key, e.customer"""
+
 
 def charge_invoice_steps(conf: float) -> list[Step]:
     """Stripe charge or refund ↔ the ERP customer line carrying its own id (a cash application
@@ -36,10 +44,12 @@ def charge_invoice_steps(conf: float) -> list[Step]:
 
     An invoice number names every line of the invoice's life: the invoice itself, its payment,
     a refund. Among those the charge or refund takes the line with its exact amount, then the
-    one closest in date (a refund: on or after it), and only when that best candidate is
-    unique. A refund takes no line dated before it (but for a day's slack): an invoice refunded
-    in full has the refund's amount, and one refunded the day it was raised stays a tie, an
-    exception, rather than a guess."""
+    one closest in date (a refund: on or after it, then one booked after the invoice was paid),
+    and only when that best candidate is unique. A refund takes no line dated before it (but
+    for a day's slack): an invoice refunded in full has the refund's amount. Refunded the day
+    it was raised, the invoice line is the one no payment of the invoice precedes (a refund
+    gives back what was paid), by entry time where the ERP records it, else by date; paid the
+    day it was raised and without entry times, it stays a tie, an exception, not a guess."""
     by_id = f"""SELECT DISTINCT {_CHARGE_PAIR}
                 FROM recon__billing c JOIN recon__erp_key k ON k.key = c.ref
                 JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
@@ -49,16 +59,24 @@ def charge_invoice_steps(conf: float) -> list[Step]:
                             CASE WHEN c.kind = 'charge'
                                  THEN abs(date_diff('day', c.event_date, e.event_date))
                                  -- a refund: a line on or after it before one the day before
-                                 WHEN e.event_date >= c.event_date THEN 0 ELSE 1 END AS days
+                                 WHEN e.event_date >= c.event_date THEN 0 ELSE 1 END AS days,
+                            coalesce(c.kind = 'refund'
+                                     AND coalesce(p.paid_at < e.entered_at,
+                                                  p.paid_on <= e.event_date), FALSE)
+                                AS after_paid
                      FROM recon__billing c JOIN recon__erp_key k ON k.key = c.invoice_ref
                      JOIN recon__erp e ON e.record_id = k.record_id AND {_CUSTOMER_LINE}
+                     LEFT JOIN ({_FIRST_PAID}) p ON p.key = c.invoice_ref
+                                                AND p.customer = e.customer
                      WHERE c.kind IN ('charge', 'refund') AND c.invoice_ref IS NOT NULL
                        AND {_NOT_BEFORE_REFUND}
                        AND {unclaimed('c')} AND {unclaimed('e')}"""
     best = f"""SELECT * FROM (
-                   SELECT *, rank() OVER (PARTITION BY l_id ORDER BY l_amt = r_cmp DESC, days)
+                   SELECT *, rank() OVER (PARTITION BY l_id
+                                          ORDER BY l_amt = r_cmp DESC, days, after_paid DESC)
                                  AS place,
-                          count(*) OVER (PARTITION BY l_id, l_amt = r_cmp, days) AS alike
+                          count(*) OVER (PARTITION BY l_id, l_amt = r_cmp, days, after_paid)
+                              AS alike
                    FROM ({by_invoice}))
                WHERE place = 1 AND alike = 1"""
     agree = "erp_customer IS NOT NULL AND erp_customer = customer"
