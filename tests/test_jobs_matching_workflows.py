@@ -118,6 +118,19 @@ def test_refund_takes_its_own_line_not_the_invoice_it_refunds(con, settings):
     assert got["DE01/2026/I3/1"][0] == "exception"
 
 
+def _invoice_paid_refunded(n: int, amount: str, days: tuple[str, str, str],
+                           hours: tuple[int, int, int] | None = None) -> list[dict]:
+    """Customer lines I<n>, P<n>, R<n> under invoice number A1-000<n>: the invoice, its payment
+    and its refund, booked on ``days`` (entered at ``hours`` of those days, if given)."""
+    lines = []
+    for i, (doc, sign, day) in enumerate(zip("IPR", ("", "-", ""), days, strict=True)):
+        entered = ({"entry_timestamp": dt.datetime.fromisoformat(f"{day}T{hours[i]:02}:00+00:00")}
+                   if hours else {})
+        lines += balanced(erp(f"{doc}{n}", sign + amount, day, ref=f"A1-000{n}", gl="120000",
+                              account_type="D", customer="C100", **entered))
+    return lines
+
+
 def test_refund_the_day_after_its_invoice_takes_the_line_booked_after_it(con, settings):
     """The invoice line (the day before the refund, inside the time-zone slack) and the refund
     line both carry the invoice number and the amount: the one on or after the refund is it."""
@@ -125,11 +138,8 @@ def test_refund_the_day_after_its_invoice_takes_the_line_booked_after_it(con, se
         billing("in_4", "invoice", "0", "2026-01-09", invoice_number="A1-0004"),
         billing("ch_4", "charge", "70.00", "2026-01-09", invoice_id="in_4", customer_id="cus_1"),
         billing("re_4", "refund", "-70.00", "2026-01-10", charge_id="ch_4")])
-    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
     load(con, "ledger_line",
-         balanced(erp("I4", "70.00", "2026-01-09", ref="A1-0004", **customer))
-         + balanced(erp("P4", "-70.00", "2026-01-09", ref="A1-0004", **customer))
-         + balanced(erp("R4", "70.00", "2026-01-12", ref="A1-0004", **customer)))
+         _invoice_paid_refunded(4, "70.00", ("2026-01-09", "2026-01-09", "2026-01-12")))
     got = outcome(con, settings)
     assert got["re_4"][:2] == ("match", "exact_reference")
     assert got["DE01/2026/R4/1"][2] == got["re_4"][2]
@@ -142,9 +152,6 @@ def test_refund_the_day_its_invoice_is_booked_takes_the_line_after_the_payment(c
     line no payment precedes is the invoice. Paid in the ERP on the 12th (5), or on the 11th
     after the invoice by entry time (7); paid on the 11th without entry times (6), the two
     lines are alike: a tie, not a guess."""
-    def at(day: str, hour: int) -> dict:
-        return {"entry_timestamp": dt.datetime.fromisoformat(f"{day}T{hour:02}:00:00+00:00")}
-
     refunds = []
     for n in (5, 6, 7):
         refunds += [
@@ -153,20 +160,11 @@ def test_refund_the_day_its_invoice_is_booked_takes_the_line_after_the_payment(c
                     customer_id="cus_1"),
             billing(f"re_{n}", "refund", f"-6{n}.00", "2026-01-11", charge_id=f"ch_{n}")]
     load(con, "billing_event", refunds)
-    customer = {"gl": "120000", "account_type": "D", "customer": "C100"}
     load(con, "ledger_line",
-         balanced(erp("I5", "65.00", "2026-01-11", ref="A1-0005", **customer))
-         + balanced(erp("P5", "-65.00", "2026-01-12", ref="A1-0005", **customer))
-         + balanced(erp("R5", "65.00", "2026-01-13", ref="A1-0005", **customer))
-         + balanced(erp("I6", "66.00", "2026-01-11", ref="A1-0006", **customer))
-         + balanced(erp("P6", "-66.00", "2026-01-11", ref="A1-0006", **customer))
-         + balanced(erp("R6", "66.00", "2026-01-13", ref="A1-0006", **customer))
-         + balanced(erp("I7", "67.00", "2026-01-11", ref="A1-0007", **customer,
-                        **at("2026-01-11", 9)))
-         + balanced(erp("P7", "-67.00", "2026-01-11", ref="A1-0007", **customer,
-                        **at("2026-01-11", 15)))
-         + balanced(erp("R7", "67.00", "2026-01-13", ref="A1-0007", **customer,
-                        **at("2026-01-13", 10))))
+         _invoice_paid_refunded(5, "65.00", ("2026-01-11", "2026-01-12", "2026-01-13"))
+         + _invoice_paid_refunded(6, "66.00", ("2026-01-11", "2026-01-11", "2026-01-13"))
+         + _invoice_paid_refunded(7, "67.00", ("2026-01-11", "2026-01-11", "2026-01-13"),
+                                  hours=(9, 15, 10)))
     got = outcome(con, settings)
     for n in (5, 7):
         assert got[f"re_{n}"][:2] == ("match", "exact_reference")
