@@ -53,19 +53,24 @@ def pair_outcome(pairs: str, workflow: str, rule: str, confidence: float,
                  mismatch_cause: str = "amount_variance", mismatch_sub: str | None = SUB_CAUSE,
                  agree: str | None = None, agree_cause: str = "mapping_error",
                  tolerance: str = TOLERANCE, tol_rule: str | None = None,
-                 fees_booked_apart: bool = False) -> list[Step]:
+                 bank_pairs: bool = False) -> list[Step]:
     """Matches and disputes from a pair table; ``agree`` is an extra SQL condition to match.
-    A pair within ``tolerance`` but not equal is recorded as ``tol_rule``. With
-    ``fees_booked_apart`` (bank pairs), see ``fee_groups``."""
+    A pair within ``tolerance`` but not equal is recorded as ``tol_rule``. With ``bank_pairs``
+    (bank line ↔ ledger line by reference), see ``fee_groups`` and ``swapped_pairs``."""
     within = f"abs(l_amt - r_cmp) <= {tolerance}"
     ok = f"({within}) AND ({agree or 'TRUE'})"
     sub = mismatch_sub or "NULL"
     if tol_rule is None:
         tol_rule = "amount_tolerance" if rule in {"exact_reference", "reference_in_text"} else rule
-    fees = fee_groups(pairs, workflow, confidence, ok) if fees_booked_apart else []
-    grouped = f" AND l_id NOT IN (SELECT l_id FROM {pairs}_fee)" if fees else ""
+    regrouped = []
+    grouped = ""
+    if bank_pairs:
+        regrouped = (fee_groups(pairs, workflow, confidence, ok)
+                     + swapped_pairs(pairs, workflow, confidence, ok))
+        grouped = (f" AND l_id NOT IN (SELECT l_id FROM {pairs}_fee)"
+                   f" AND l_id NOT IN (SELECT l_id FROM {pairs}_swap)")
     return [
-        *fees,
+        *regrouped,
         Step(f"{rule}: matches", "INSERT INTO recon__m " + per_side(f"""
             '{workflow}',
             CASE WHEN l_amt = r_cmp THEN '{rule}' ELSE '{tol_rule}' END,
@@ -119,4 +124,30 @@ def fee_groups(pairs: str, workflow: str, confidence: float, ok: str) -> list[St
                    {match_id('[l_id, r_id, f_id]')}
             FROM (SELECT *, unnest([l_id, r_id, f_id]) AS m FROM {fee})"""),
         Step(f"claim {fee}", f"INSERT INTO recon__claimed SELECT f_id FROM {fee}"),
+    ]
+
+
+def swapped_pairs(pairs: str, workflow: str, confidence: float, ok: str) -> list[Step]:
+    """Two bank lines on one account whose references were swapped: each disagrees with the
+    ledger line it names and pays exactly the amount of the line the other names (a
+    transposed digit turning one invoice's number into another's). Each line then pairs with
+    the line of its own amount (``reference_swapped``), not two variances, but only when both
+    lines have exactly that one partner."""
+    swap = f"{pairs}_swap"
+    return [
+        Step(swap, f"""
+            CREATE OR REPLACE TEMP TABLE {swap} AS
+            WITH open AS (SELECT p.*, b.entity, b.gl_account FROM {pairs} p
+                          JOIN recon__bank b ON b.record_id = p.l_id
+                          WHERE NOT ({ok}) AND p.l_id NOT IN (SELECT l_id FROM {pairs}_fee))
+            -- each swap twice, once from either line: x takes y's ledger line
+            SELECT x.l_id, y.r_id, x.l_amt, y.r_cmp
+            FROM open x JOIN open y ON y.l_id <> x.l_id AND y.r_cmp = x.l_amt
+                 AND x.r_cmp = y.l_amt AND y.currency = x.currency
+                 AND y.entity = x.entity AND y.gl_account = x.gl_account
+            QUALIFY count(*) OVER (PARTITION BY x.l_id) = 1
+                AND count(*) OVER (PARTITION BY y.l_id) = 1"""),
+        Step(f"{swap}: matches", "INSERT INTO recon__m " + per_side(f"""
+            '{workflow}', 'reference_swapped', {confidence} - 0.1, {{id}}, {{side}},
+            {pair_match_id('l_id', 'r_id')}""", swap, LEFT_RIGHT)),
     ]

@@ -196,7 +196,7 @@ def exact_reference_steps(conf: float, split_conf: float | None) -> list[Step]:
             WHERE n_l = 1
               AND (n_r = 1 OR r_id IN (SELECT r_id FROM recon__exact_c WHERE n_r > 1
                                        GROUP BY r_id HAVING count(*) FILTER (WHERE n_l = 1) = 1))"""),
-        *pair_outcome("recon__p_exact", WF, "exact_reference", conf, fees_booked_apart=True),
+        *pair_outcome("recon__p_exact", WF, "exact_reference", conf, bank_pairs=True),
         claim("recon__p_exact", "unnest([l_id, r_id])"),
         _unique_pairs("recon__p_exact_fx", in_fx),
         *pair_outcome("recon__p_exact_fx", WF, "exact_reference", conf,
@@ -301,7 +301,7 @@ def _text_pairs(table: str, candidates: str, conf: float) -> list[Step]:
                     SELECT *, count(*) OVER (PARTITION BY l_id) AS n_l FROM {candidates})
                 WHERE n_l = 1
                 QUALIFY count(*) OVER (PARTITION BY r_id) = 1"""),
-            *pair_outcome(table, WF, "reference_in_text", conf, fees_booked_apart=True),
+            *pair_outcome(table, WF, "reference_in_text", conf, bank_pairs=True),
             claim(table, "unnest([l_id, r_id])")]
 
 
