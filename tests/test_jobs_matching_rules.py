@@ -152,21 +152,26 @@ def test_amount_variance_sub_causes(con, settings):
 def test_references_swapped_between_two_payments_pair_each_with_its_amount(con, settings):
     """A transposed digit turned 004711 into 004171, another invoice's number, on one payment,
     and the reverse on another: each pays exactly what the line the other names is for, so
-    each is that line's, not two variances. With a third payment that fits the same way, it
-    is no longer one swap but a guess: all stay variances."""
+    each is that line's, not two variances. Not so when a third payment fits the same way
+    (a guess between two), nor when the amounts are the same digits in another order (each
+    may have named its own invoice and slipped on the amount)."""
     load(con, "bank_transaction", [
         bank("B1", "100.00", "2026-01-20", text="INVOICE INV-DE01-004171"),
         bank("B2", "250.00", "2026-01-21", text="INVOICE INV-DE01-004711"),
-        bank("B3", "80.00", "2026-01-21", e2e="INV-7"),
-        bank("B4", "60.00", "2026-01-22", e2e="INV-8"),
-        bank("B5", "80.00", "2026-01-22", e2e="INV-9"),
+        bank("B3", "80.00", "2026-01-21", e2e="INV-1780"),
+        bank("B4", "60.00", "2026-01-22", e2e="INV-1870"),
+        bank("B5", "80.00", "2026-01-22", e2e="INV-1807"),
+        bank("B6", "124.50", "2026-01-22", e2e="INV-DE01-000610"),
+        bank("B7", "142.50", "2026-01-23", e2e="INV-DE01-000601"),
     ])
     load(con, "ledger_line",
          balanced(erp("D1", "100.00", "2026-01-20", ref="INV-DE01-004711"))
          + balanced(erp("D2", "250.00", "2026-01-20", ref="INV-DE01-004171"))
-         + balanced(erp("D7", "60.00", "2026-01-20", ref="INV-7"))
-         + balanced(erp("D8", "80.00", "2026-01-20", ref="INV-8"))
-         + balanced(erp("D9", "60.00", "2026-01-20", ref="INV-9")))
+         + balanced(erp("D7", "60.00", "2026-01-20", ref="INV-1780"))
+         + balanced(erp("D8", "80.00", "2026-01-20", ref="INV-1870"))
+         + balanced(erp("D9", "60.00", "2026-01-20", ref="INV-1807"))
+         + balanced(erp("D10", "142.50", "2026-01-20", ref="INV-DE01-000610"))
+         + balanced(erp("D11", "124.50", "2026-01-20", ref="INV-DE01-000601")))
     got = outcome(con, settings)
     assert got["B1"][:2] == ("match", "reference_swapped")
     assert got["DE01/2026/D1/1"][2] == got["B1"][2]
@@ -174,6 +179,8 @@ def test_references_swapped_between_two_payments_pair_each_with_its_amount(con, 
     assert got["DE01/2026/D2/1"][2] == got["B2"][2]
     for b in ("B3", "B4", "B5"):
         assert got[b][:2] == ("exception", "amount_variance")
+    assert got["B6"] == ("exception", "amount_variance", "other", "DE01/2026/D10/1")
+    assert got["B7"] == ("exception", "amount_variance", "other", "DE01/2026/D11/1")
 
 
 def test_payment_in_another_currency_compared_after_fx(con, settings):

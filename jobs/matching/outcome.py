@@ -129,22 +129,28 @@ def fee_groups(pairs: str, workflow: str, confidence: float, ok: str) -> list[St
 
 def swapped_pairs(pairs: str, workflow: str, confidence: float, ok: str) -> list[Step]:
     """Two bank lines on one account whose references were swapped: each disagrees with the
-    ledger line it names and pays exactly the amount of the line the other names (a
-    transposed digit turning one invoice's number into another's). Each line then pairs with
-    the line of its own amount (``reference_swapped``), not two variances, but only when both
-    lines have exactly that one partner."""
+    ledger line it names and pays exactly the amount of the line the other names, and the two
+    lines' references are the same characters in another order (a transposed digit turning
+    one invoice's number into another's). Each line then pairs with the line of its own
+    amount (``reference_swapped``), not two variances, but only when both lines have exactly
+    that one partner, and never when the amounts are the same digits in another order: then
+    each payment may as well have named its own invoice with a keying slip in the amount."""
     swap = f"{pairs}_swap"
+    chars = "list_sort(string_split({}, ''))"
     return [
         Step(swap, f"""
             CREATE OR REPLACE TEMP TABLE {swap} AS
-            WITH open AS (SELECT p.*, b.entity, b.gl_account FROM {pairs} p
+            WITH open AS (SELECT p.*, b.entity, b.gl_account, e.ref AS r_ref FROM {pairs} p
                           JOIN recon__bank b ON b.record_id = p.l_id
-                          WHERE NOT ({ok}) AND p.l_id NOT IN (SELECT l_id FROM {pairs}_fee))
+                          JOIN recon__erp e ON e.record_id = p.r_id
+                          WHERE NOT ({ok}) AND p.l_id NOT IN (SELECT l_id FROM {pairs}_fee)
+                            AND {_digits('p.l_amt')} <> {_digits('p.r_cmp')})
             -- each swap twice, once from either line: x takes y's ledger line
             SELECT x.l_id, y.r_id, x.l_amt, y.r_cmp
             FROM open x JOIN open y ON y.l_id <> x.l_id AND y.r_cmp = x.l_amt
                  AND x.r_cmp = y.l_amt AND y.currency = x.currency
                  AND y.entity = x.entity AND y.gl_account = x.gl_account
+                 AND y.r_ref <> x.r_ref AND {chars.format('y.r_ref')} = {chars.format('x.r_ref')}
             QUALIFY count(*) OVER (PARTITION BY x.l_id) = 1
                 AND count(*) OVER (PARTITION BY y.l_id) = 1"""),
         Step(f"{swap}: matches", "INSERT INTO recon__m " + per_side(f"""
