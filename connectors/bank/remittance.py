@@ -65,27 +65,28 @@ def _gvc(text: str) -> dict[str, Any]:
     purpose = "".join(pieces)
     starts = {0, *accumulate(len(p) for p in pieces)}
     keyed = _sepa(purpose, starts)
-    name = "".join(parts.get("32", []) + parts.get("33", [])).strip() or None
+    name = _field(parts, "32", "33")
     if name is None and separator in _POLISH:
         # Polish banks that write no ~32/~33 put the counterparty's name (and address) in
         # ~27-~29; they stay in the purpose too, so a reference written there is still found
-        name = "".join(parts.get("27", []) + parts.get("28", []) + parts.get("29", [])).strip() or None
+        name = _field(parts, "27", "28", "29")
     return {
-        "layout": "gvc", "gvc": code, "posting_text": _one(parts, "00"),
-        "prima_nota": _one(parts, "10"), "purpose": purpose or None,
+        "layout": "gvc", "gvc": code, "posting_text": _field(parts, "00"),
+        "prima_nota": _field(parts, "10"), "purpose": purpose or None,
         "remittance": keyed.get("SVWZ") or (purpose.strip() if not keyed else None) or None,
         "end_to_end_id": keyed.get("EREF"), "mandate_id": keyed.get("MREF"),
         "creditor_id": keyed.get("CRED"), "customer_reference": keyed.get("KREF"),
-        "counterparty_bic": _one(parts, "30"),
+        "counterparty_bic": _field(parts, "30"),
         # ?31 the account as the bank keeps it, ?38 the IBAN where the bank adds one
-        "counterparty_account": _one(parts, "31") or _one(parts, "38"),
+        "counterparty_account": _field(parts, "31") or _field(parts, "38"),
         "counterparty_name": re.sub(r" {2,}", " ", name) if name else None,
-        "return_code": _one(parts, "34"),
+        "return_code": _field(parts, "34"),
     }
 
 
-def _one(parts: dict[str, list[str]], key: str) -> str | None:
-    value = "".join(parts.get(key, [])).strip()
+def _field(parts: dict[str, list[str]], *keys: str) -> str | None:
+    """The text of the sub-fields ``keys``, each in its pieces, joined in that order."""
+    value = "".join(piece for key in keys for piece in parts.get(key, [])).strip()
     return value or None
 
 
