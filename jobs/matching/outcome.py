@@ -30,16 +30,25 @@ def tolerance(amount: str) -> str:
 TOLERANCE = tolerance("r_cmp")
 
 
-def _digits(expr: str) -> str:
-    return f"list_sort(string_split(regexp_replace(CAST(abs({expr}) AS VARCHAR), '[^0-9]', '', 'g'), ''))"
+def _sorted_chars(expr: str) -> str:
+    """SQL: the characters of a text, sorted (equal for two texts with the same characters in
+    any order)."""
+    return f"list_sort(string_split({expr}, ''))"
 
+
+def _digits(expr: str) -> str:
+    return _sorted_chars(f"regexp_replace(CAST(abs({expr}) AS VARCHAR), '[^0-9]', '', 'g')")
+
+
+# a pair's amounts are the same digits in another order: a keying slip in the amount
+_KEYING_SLIP = f"{_digits('l_amt')} = {_digits('r_cmp')}"
 
 # A keying slip (two digits transposed) is "other": neither a fee, nor FX, nor a part payment.
 SUB_CAUSE = f"""CASE
     WHEN l_charges IS NOT NULL AND abs(abs(r_cmp) - abs(l_amt) - abs(l_charges)) <= $tol_abs
          THEN 'bank_fee'
     WHEN l_foreign THEN 'fx_difference'
-    WHEN {_digits('l_amt')} = {_digits('r_cmp')} THEN 'other'
+    WHEN {_KEYING_SLIP} THEN 'other'
     WHEN abs(l_amt) < abs(r_cmp) AND abs(r_cmp) - abs(l_amt) <= 50
          AND (abs(l_amt) >= 0.97 * abs(r_cmp)
               -- a flat charge (15.00, 25.00, 35.00) whatever the invoice's size
@@ -136,7 +145,6 @@ def swapped_pairs(pairs: str, workflow: str, confidence: float, ok: str) -> list
     that one partner, and never when the amounts are the same digits in another order: then
     each payment may as well have named its own invoice with a keying slip in the amount."""
     swap = f"{pairs}_swap"
-    chars = "list_sort(string_split({}, ''))"
     return [
         Step(swap, f"""
             CREATE OR REPLACE TEMP TABLE {swap} AS
@@ -144,13 +152,13 @@ def swapped_pairs(pairs: str, workflow: str, confidence: float, ok: str) -> list
                           JOIN recon__bank b ON b.record_id = p.l_id
                           JOIN recon__erp e ON e.record_id = p.r_id
                           WHERE NOT ({ok}) AND p.l_id NOT IN (SELECT l_id FROM {pairs}_fee)
-                            AND {_digits('p.l_amt')} <> {_digits('p.r_cmp')})
+                            AND NOT ({_KEYING_SLIP}))
             -- each swap twice, once from either line: x takes y's ledger line
             SELECT x.l_id, y.r_id, x.l_amt, y.r_cmp
             FROM open x JOIN open y ON y.l_id <> x.l_id AND y.r_cmp = x.l_amt
                  AND x.r_cmp = y.l_amt AND y.currency = x.currency
                  AND y.entity = x.entity AND y.gl_account = x.gl_account
-                 AND y.r_ref <> x.r_ref AND {chars.format('y.r_ref')} = {chars.format('x.r_ref')}
+                 AND y.r_ref <> x.r_ref AND {_sorted_chars('y.r_ref')} = {_sorted_chars('x.r_ref')}
             QUALIFY count(*) OVER (PARTITION BY x.l_id) = 1
                 AND count(*) OVER (PARTITION BY y.l_id) = 1"""),
         Step(f"{swap}: matches", "INSERT INTO recon__m " + per_side(f"""
